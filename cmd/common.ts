@@ -1,0 +1,118 @@
+// Conventions every binary shares (DEVELOPERS.md "Unix manners"):
+//   - data on stdout, everything else on stderr, one line prefixed with the binary name;
+//   - `-` means stdin/stdout;
+//   - refuse to write binary data to a terminal;
+//   - a broken pipe (reader went away) ends quietly with status 0;
+//   - exit 0 ok, 1 runtime failure, 2 usage error (lib/errors.ts);
+//   - -v/--verbose, --version, --help on every binary.
+// This file is the only place besides each cmd/ file that touches process.*.
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs'
+import type { Readable, Writable } from 'node:stream'
+import yargs from 'yargs'
+import type { Argv } from 'yargs'
+import {
+  AsbError, UsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isBrokenPipe
+} from '../lib/errors.js'
+
+export const VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+    return String(pkg.version)
+  } catch {
+    return '0.0.0'
+  }
+})()
+
+/** Where the binary writes its diagnostics. */
+export interface Log {
+  /** One line on stderr, prefixed with the binary name. */
+  error: (msg: string) => void
+  /** Like error, but only with -v. */
+  verbose: (msg: string) => void
+  /** Unprefixed line on stderr (summaries, progress). */
+  info: (msg: string) => void
+}
+
+export function makeLog (name: string, verbose = false, stderr: Writable = process.stderr): Log {
+  return {
+    error: (msg) => { stderr.write(`${name}: ${msg}\n`) },
+    verbose: (msg) => { if (verbose) stderr.write(`${name}: ${msg}\n`) },
+    info: (msg) => { stderr.write(`${msg}\n`) }
+  }
+}
+
+/**
+ * A yargs parser with the shared options and conventions: strict, --help,
+ * --version, -v/--verbose, no process.exit (errors become UsageError).
+ */
+export function baseParser (name: string, argv: string[], usage: string): Argv<{ verbose: boolean }> {
+  return yargs(argv)
+    .scriptName(name)
+    .usage(usage)
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'More detail on stderr' })
+    .version(VERSION)
+    .help('help')
+    .strict()
+    .exitProcess(false)
+    .wrap(Math.min(100, process.stderr.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err
+      throw new UsageError(msg)
+    }) as unknown as Argv<{ verbose: boolean }>
+}
+
+/** Open FILE, or stdin for '-' / undefined. */
+export function openInput (path: string | undefined): { stream: Readable, name: string } {
+  if (path === undefined || path === '-') return { stream: process.stdin, name: 'stdin' }
+  return { stream: createReadStream(path), name: path }
+}
+
+/**
+ * Open FILE, or stdout for '-' / undefined. With `binary`, refuses a terminal
+ * (exit 2) unless `force` is given.
+ */
+export function openOutput (path: string | undefined, opts: { binary?: boolean, force?: boolean } = {}): { stream: Writable, name: string } {
+  if (path === undefined || path === '-') {
+    if (opts.binary === true && opts.force !== true && process.stdout.isTTY === true) {
+      throw new UsageError('refusing to write binary data to a terminal; redirect stdout or pipe it')
+    }
+    return { stream: process.stdout, name: 'stdout' }
+  }
+  return { stream: createWriteStream(path), name: path }
+}
+
+/**
+ * Run a binary's main. main returns the exit status; thrown AsbErrors print
+ * one line (prefixed by the binary name) and exit with their status; usage
+ * errors add a hint line; a broken stdout pipe exits 0 silently.
+ */
+export function run (name: string, main: (argv: string[]) => Promise<number>): void {
+  // EPIPE on stdout: the reader is done. End quietly.
+  process.stdout.on('error', (err) => {
+    if (isBrokenPipe(err)) process.exit(EXIT_OK)
+  })
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code },
+    (err: unknown) => {
+      process.exitCode = reportError(name, err)
+    }
+  )
+}
+
+/** Print an error the house way and return the exit status it maps to. */
+export function reportError (name: string, err: unknown, stderr: Writable = process.stderr): number {
+  if (isBrokenPipe(err)) return EXIT_OK
+  if (err instanceof AsbError) {
+    stderr.write(`${name}: ${err.message}\n`)
+    if (err.exitCode === EXIT_USAGE) stderr.write(`run \`${name} --help\` for usage\n`)
+    return err.exitCode
+  }
+  const e = err as { code?: string, message?: string, path?: string }
+  if (typeof e?.code === 'string' && typeof e.message === 'string') {
+    // node system errors (ENOENT, EACCES...) are one line already
+    stderr.write(`${name}: ${e.message}\n`)
+    return EXIT_FAILURE
+  }
+  stderr.write(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  return EXIT_FAILURE
+}
