@@ -1,0 +1,18 @@
+// S3 storage stage: object URLs, a client built from asbackup-named options,
+// a multipart uploader, a parallel ranged downloader and a paginated lister.
+export { isS3Url, parseS3Url, formatS3Url } from './url.js'
+export type { S3Location } from './url.js'
+export { createS3Client, resolveChecksum, parseLogLevel, S3_LOG_LEVELS } from './client.js'
+export type { S3ClientOptions, ChecksumMode, S3LogLevel } from './client.js'
+export { uploadStream } from './upload.js'
+export type { UploadOptions, UploadResult, UploadEvent } from './upload.js'
+export { createDownloadStream, chunkRanges } from './download.js'
+export type { DownloadOptions, DownloadEvent, ObjectInfo } from './download.js'
+export { listObjects } from './list.js'
+export type { ListOptions, ListedObject } from './list.js'
+export { partSizer, minPartSizeBytes, MiB, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS } from './part-size.js'
+export { isRetryable, withRetry, describeError } from './retry.js'
+export type { RetryOptions } from './retry.js'
+export { S3_CLIENT_OPTIONS, s3ClientOptionsFrom, parseSize, parseChecksum, positiveInt } from './cli-options.js'
+export type { S3ClientArgs } from './cli-options.js'
+export { abortOnSignals } from './signals.js'

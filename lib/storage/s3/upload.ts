@@ -1,0 +1,211 @@
+// Stream a Readable into one S3 object with our own multipart upload.
+//
+// Why not @aws-sdk/lib-storage's Upload: its part size is fixed (an unknown-
+// size stream fails at part 10,001 instead of growing its parts), its retries
+// are the SDK's per request with no say over which errors or how long, and we
+// need one abort path shared by fatal errors and signals that also cancels the
+// in-flight parts before AbortMultipartUpload (so no part lands after the abort).
+//
+//   source ──read──▶ [part buffer] ──full──▶ UploadPart x ≤ concurrency ──▶ Complete ──▶ HeadObject
+//      ▲                                           │
+//      └──── not read while all slots are busy ◀───┘   (backpressure to stdin)
+//
+// Memory: at most `concurrency` parts in flight plus the one being filled.
+// Input shorter than one part goes up with a single PutObject.
+import { createHash } from 'node:crypto'
+import { addAbortSignal } from 'node:stream'
+import type { Readable } from 'node:stream'
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand,
+  HeadObjectCommand, PutObjectCommand, UploadPartCommand
+} from '@aws-sdk/client-s3'
+import type { CompletedPart, S3Client } from '@aws-sdk/client-s3'
+import { AsbError, ErrorCode } from '../../errors.js'
+import { MAX_PARTS, MIN_PART_SIZE, partSizer } from './part-size.js'
+import { describeError, withRetry } from './retry.js'
+import type { RetryOptions } from './retry.js'
+import { formatS3Url } from './url.js'
+import type { S3Location } from './url.js'
+
+export interface UploadOptions extends S3Location {
+  client: S3Client
+  /** Smallest part in bytes (default 5 MiB); parts grow from here for unknown sizes. */
+  minPartSize?: number
+  /** Input size in bytes if known: the part size is computed once from it. */
+  expectedSize?: number
+  /** Parts uploaded at once (default 16, as asbackup's --s3-max-async-uploads). */
+  concurrency?: number
+  /** Add CRC32 checksums (the 'when_supported' mode); otherwise Content-MD5 only. */
+  crc32?: boolean
+  /** Content-Type of the object (default application/octet-stream). */
+  contentType?: string
+  /** Aborts the upload: in-flight parts are cancelled and the multipart upload aborted. */
+  signal?: AbortSignal
+  retry?: Omit<RetryOptions, 'signal'>
+  /** Progress hooks (for -v). */
+  onEvent?: (event: UploadEvent) => void
+}
+
+export type UploadEvent =
+  | { type: 'create', uploadId: string }
+  | { type: 'part', partNumber: number, size: number, etag: string }
+  | { type: 'retry', what: string, attempt: number, delayMs: number, error: string }
+  | { type: 'abort', uploadId: string }
+
+export interface UploadResult {
+  bytes: number
+  /** Object size HeadObject reports after completion (== bytes, verified). */
+  size: number
+  etag: string
+  /** 0 for a single PutObject. */
+  parts: number
+}
+
+export async function uploadStream (source: Readable, opts: UploadOptions): Promise<UploadResult> {
+  const { client, bucket, key } = opts
+  const url = formatS3Url(opts)
+  const concurrency = Math.max(1, opts.concurrency ?? 16)
+  const sizeOf = partSizer(opts.minPartSize ?? MIN_PART_SIZE, opts.expectedSize)
+  const emit = opts.onEvent ?? (() => {})
+  // Our controller: aborted by the caller's signal or by our first fatal error.
+  const ac = new AbortController()
+  const onOuterAbort = (): void => { ac.abort(opts.signal?.reason) }
+  if (opts.signal?.aborted === true) onOuterAbort()
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true })
+  addAbortSignal(ac.signal, source)
+  const retry = (what: string): RetryOptions => ({
+    ...opts.retry,
+    signal: ac.signal,
+    onRetry: (err, attempt, delayMs) => {
+      opts.retry?.onRetry?.(err, attempt, delayMs)
+      emit({ type: 'retry', what, attempt, delayMs, error: describeError(err) })
+    }
+  })
+  const send = { abortSignal: ac.signal }
+  const checksum = opts.crc32 === true ? { ChecksumAlgorithm: 'CRC32' as const } : {}
+
+  let uploadId: string | undefined
+  const parts: CompletedPart[] = []
+  const inflight = new Set<Promise<void>>()
+  let failure: unknown
+  let partNumber = 0
+  let total = 0
+
+  const putPart = async (n: number, body: Buffer): Promise<void> => {
+    const md5 = createHash('md5').update(body).digest('base64')
+    const out = await withRetry(async () => await client.send(new UploadPartCommand({
+      Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body,
+      ContentLength: body.length, ContentMD5: md5, ...checksum
+    }), send), retry(`part ${n}`))
+    if (out.ETag === undefined) throw new AsbError(ErrorCode.STORAGE, `${url}: part ${n}: no ETag in the UploadPart answer`)
+    parts[n - 1] = { PartNumber: n, ETag: out.ETag, ...(out.ChecksumCRC32 !== undefined ? { ChecksumCRC32: out.ChecksumCRC32 } : {}) }
+    emit({ type: 'part', partNumber: n, size: body.length, etag: out.ETag })
+  }
+
+  const dispatch = async (body: Buffer): Promise<void> => {
+    if (uploadId === undefined) {
+      const out = await withRetry(async () => await client.send(new CreateMultipartUploadCommand({
+        Bucket: bucket, Key: key, ContentType: opts.contentType ?? 'application/octet-stream', ...checksum
+      }), send), retry('CreateMultipartUpload'))
+      if (out.UploadId === undefined) throw new AsbError(ErrorCode.STORAGE, `${url}: no UploadId in the CreateMultipartUpload answer`)
+      uploadId = out.UploadId
+      emit({ type: 'create', uploadId })
+    }
+    while (inflight.size >= concurrency) await Promise.race(inflight)
+    if (failure !== undefined) throw failure
+    const n = ++partNumber
+    if (n > MAX_PARTS) {
+      throw new AsbError(ErrorCode.STORAGE, `${url}: input exceeds ${MAX_PARTS} parts of this size; raise --expected-size or --s3-min-part-size`)
+    }
+    const p: Promise<void> = putPart(n, body).catch((err: unknown) => {
+      if (failure === undefined) failure = wrap(err, `part ${n}`)
+      ac.abort(failure)
+    }).finally(() => { inflight.delete(p) })
+    inflight.add(p)
+  }
+
+  const wrap = (err: unknown, what: string): unknown => {
+    if (err instanceof AsbError) return err
+    return new AsbError(ErrorCode.STORAGE, `${url}: ${what}: ${describeError(err)}`, { cause: err })
+  }
+
+  try {
+    let buf = Buffer.allocUnsafe(sizeOf(1))
+    let fill = 0
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      let off = 0
+      while (off < chunk.length) {
+        const n = Math.min(chunk.length - off, buf.length - fill)
+        chunk.copy(buf, fill, off, off + n)
+        fill += n
+        off += n
+        total += n
+        if (fill === buf.length) {
+          await dispatch(buf)
+          buf = Buffer.allocUnsafe(sizeOf(partNumber + 1))
+          fill = 0
+        }
+      }
+    }
+    if (failure !== undefined) throw failure
+    if (uploadId === undefined) {
+      // Everything fit in the first part: one PutObject, no multipart state to clean up.
+      const body = buf.subarray(0, fill)
+      const md5 = createHash('md5').update(body).digest('base64')
+      await withRetry(async () => await client.send(new PutObjectCommand({
+        Bucket: bucket, Key: key, Body: body, ContentLength: fill, ContentMD5: md5,
+        ContentType: opts.contentType ?? 'application/octet-stream'
+      }), send), retry('PutObject')).catch((err: unknown) => { throw wrap(err, 'PutObject') })
+    } else {
+      if (fill > 0) await dispatch(buf.subarray(0, fill))
+      await Promise.all(inflight)
+      if (failure !== undefined) throw failure
+      const done = parts.slice()
+      await withRetry(async (attempt) => {
+        try {
+          await client.send(new CompleteMultipartUploadCommand({
+            Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: done }
+          }), send)
+        } catch (err) {
+          // A retried Complete whose first try landed (answer lost) finds no upload: fine if the object is there.
+          if (attempt > 1 && (err as { name?: string }).name === 'NoSuchUpload') return
+          throw err
+        }
+      }, retry('CompleteMultipartUpload')).catch((err: unknown) => { throw wrap(err, 'CompleteMultipartUpload') })
+    }
+    // Verify what S3 stored: a store that kept an aws-chunked body verbatim, or lost a part, shows here.
+    const head = await withRetry(async () => await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), send), retry('HeadObject'))
+      .catch((err: unknown) => { throw wrap(err, 'HeadObject after upload') })
+    const size = Number(head.ContentLength ?? -1)
+    if (size !== total) {
+      throw new AsbError(ErrorCode.STORAGE, `${url}: stored object is ${size} bytes but ${total} were sent`)
+    }
+    return { bytes: total, size, etag: head.ETag ?? '', parts: uploadId === undefined ? 0 : partNumber }
+  } catch (err) {
+    const reason = ac.signal.aborted ? (failure ?? ac.signal.reason ?? err) : err
+    ac.abort(reason)
+    await Promise.allSettled([...inflight])
+    let cleanup = ''
+    if (uploadId !== undefined) cleanup = await abortUpload(client, bucket, key, uploadId, opts.retry, emit)
+    const e = reason instanceof AsbError ? reason : wrap(reason, 'upload')
+    if (cleanup !== '' && e instanceof AsbError) {
+      throw new AsbError(e.code, `${e.message}; ${cleanup}`, { cause: e.cause, exitCode: e.exitCode })
+    }
+    throw e
+  } finally {
+    opts.signal?.removeEventListener('abort', onOuterAbort)
+  }
+}
+
+/** AbortMultipartUpload with retries. Returns '' or a line saying the upload may be left behind. */
+async function abortUpload (client: S3Client, Bucket: string, Key: string, UploadId: string,
+  retry: Omit<RetryOptions, 'signal'> | undefined, emit: (e: UploadEvent) => void): Promise<string> {
+  try {
+    await withRetry(async () => await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })), { ...retry, maxAttempts: Math.min(retry?.maxAttempts ?? 5, 5) })
+    emit({ type: 'abort', uploadId: UploadId })
+    return ''
+  } catch (err) {
+    if ((err as { name?: string }).name === 'NoSuchUpload') return ''
+    return `could not abort multipart upload ${UploadId} (${describeError(err)}); its parts may be billed until removed`
+  }
+}
