@@ -1,0 +1,279 @@
+// Typed view of the server's LIST/MAP particles (wire-protocol.md §6).
+//
+// Lists and maps travel through the toolkit as the raw msgpack bytes the
+// server stores; this module decodes them into a small typed tree (CdtNode)
+// when a typed view is needed (typed NDJSON, filters) and encodes such a tree
+// back the way the server and the C/Java clients pack it:
+//   - strings, blobs and GeoJSON are msgpack `str` whose first content byte is
+//     the particle type (3 string, 4 blob, 23 GeoJSON, 7..12/16/18 subtypes);
+//   - ints in their minimal form (fixint, cc/cd/ce/cf, e0..ff/d0..d3);
+//   - doubles as `cb` float64, float32 `ca` kept as float32;
+//   - the order/flags marker `c7 00 <flags>` as the first element of a list,
+//     or as the key of an extra first pair (value nil) of a map.
+// Anything else (non-minimal headers, bin8/16/32, other ext, a marker not in
+// first position, zero-length str) is a CdtError: callers that must be
+// lossless keep the raw bytes instead (see canonicalCdt()).
+import { Particle } from '../types.js'
+
+export type CdtNode =
+  | { t: 'nil' }
+  | { t: 'bool', v: boolean }
+  | { t: 'int', v: bigint }
+  | { t: 'double', v: number }
+  | { t: 'float32', v: number }
+  /** A msgpack str carrying a particle-type prefix byte `p` (3 string, 4 blob, 23 GeoJSON...). */
+  | { t: 'bytes', p: number, v: Buffer }
+  /** flags: the `c7 00 <flags>` marker value, null when there is no marker. */
+  | { t: 'list', flags: number | null, items: CdtNode[] }
+  | { t: 'map', flags: number | null, entries: Array<[CdtNode, CdtNode]> }
+
+export class CdtError extends Error {
+  readonly offset: number
+  constructor (message: string, offset: number) {
+    super(`${message} at msgpack byte ${offset}`)
+    this.name = 'CdtError'
+    this.offset = offset
+  }
+}
+
+/** Deepest nesting we decode; deeper particles are kept raw (bounded recursion). */
+export const MAX_CDT_DEPTH = 256
+
+/** Particle types a prefix byte inside a CDT str may carry and that we type. */
+export const CDT_PREFIXES: ReadonlySet<number> = new Set<number>([
+  Particle.STRING, Particle.BLOB, Particle.JAVA, Particle.CSHARP, Particle.PYTHON,
+  Particle.RUBY, Particle.PHP, Particle.ERLANG, Particle.VECTOR, Particle.HLL, Particle.GEOJSON
+])
+
+class Reader {
+  pos = 0
+  constructor (readonly buf: Buffer) {}
+
+  need (n: number): void {
+    if (this.pos + n > this.buf.length) throw new CdtError('truncated msgpack', this.pos)
+  }
+
+  node (depth: number): CdtNode {
+    const b = this.buf
+    this.need(1)
+    const start = this.pos
+    const c = b[this.pos++]!
+    if (c <= 0x7f) return { t: 'int', v: BigInt(c) }
+    if (c >= 0xe0) return { t: 'int', v: BigInt(c - 256) }
+    if (c >= 0xa0 && c <= 0xbf) return this.str(c & 0x1f, start)
+    if (c >= 0x90 && c <= 0x9f) return this.list(c & 0x0f, depth, start)
+    if (c >= 0x80 && c <= 0x8f) return this.map(c & 0x0f, depth, start)
+    switch (c) {
+      case 0xc0: return { t: 'nil' }
+      case 0xc2: return { t: 'bool', v: false }
+      case 0xc3: return { t: 'bool', v: true }
+      case 0xca: {
+        this.need(4)
+        // kept as float32: the value is exact in a double, the bits are checked by the caller's re-encode
+        const v = b.readFloatBE(this.pos); this.pos += 4
+        return { t: 'float32', v }
+      }
+      case 0xcb: {
+        this.need(8)
+        const v = b.readDoubleBE(this.pos); this.pos += 8
+        return { t: 'double', v }
+      }
+      case 0xcc: this.need(1); return { t: 'int', v: BigInt(b[this.pos++]!) }
+      case 0xcd: { this.need(2); const v = b.readUInt16BE(this.pos); this.pos += 2; return { t: 'int', v: BigInt(v) } }
+      case 0xce: { this.need(4); const v = b.readUInt32BE(this.pos); this.pos += 4; return { t: 'int', v: BigInt(v) } }
+      case 0xcf: { this.need(8); const v = b.readBigUInt64BE(this.pos); this.pos += 8; return { t: 'int', v } }
+      case 0xd0: { this.need(1); const v = b.readInt8(this.pos); this.pos += 1; return { t: 'int', v: BigInt(v) } }
+      case 0xd1: { this.need(2); const v = b.readInt16BE(this.pos); this.pos += 2; return { t: 'int', v: BigInt(v) } }
+      case 0xd2: { this.need(4); const v = b.readInt32BE(this.pos); this.pos += 4; return { t: 'int', v: BigInt(v) } }
+      case 0xd3: { this.need(8); const v = b.readBigInt64BE(this.pos); this.pos += 8; return { t: 'int', v } }
+      case 0xd9: { this.need(1); const n = b[this.pos++]!; return this.str(n, start) }
+      case 0xda: { this.need(2); const n = b.readUInt16BE(this.pos); this.pos += 2; return this.str(n, start) }
+      case 0xdb: { this.need(4); const n = b.readUInt32BE(this.pos); this.pos += 4; return this.str(n, start) }
+      case 0xdc: { this.need(2); const n = b.readUInt16BE(this.pos); this.pos += 2; return this.list(n, depth, start) }
+      case 0xdd: { this.need(4); const n = b.readUInt32BE(this.pos); this.pos += 4; return this.list(n, depth, start) }
+      case 0xde: { this.need(2); const n = b.readUInt16BE(this.pos); this.pos += 2; return this.map(n, depth, start) }
+      case 0xdf: { this.need(4); const n = b.readUInt32BE(this.pos); this.pos += 4; return this.map(n, depth, start) }
+      default:
+        throw new CdtError(`unsupported msgpack type 0x${c.toString(16)}`, start)
+    }
+  }
+
+  str (n: number, start: number): CdtNode {
+    if (n === 0) throw new CdtError('zero-length str (no particle prefix)', start)
+    this.need(n)
+    const p = this.buf[this.pos]!
+    const v = this.buf.subarray(this.pos + 1, this.pos + n)
+    this.pos += n
+    return { t: 'bytes', p, v }
+  }
+
+  /** Reads a `c7 00 <flags>` marker if one is next; else null. */
+  marker (): number | null {
+    const b = this.buf
+    if (this.pos < b.length && b[this.pos] === 0xc7) {
+      this.need(3)
+      if (b[this.pos + 1] !== 0) throw new CdtError('ext marker with a payload', this.pos)
+      const flags = b[this.pos + 2]!
+      this.pos += 3
+      return flags
+    }
+    return null
+  }
+
+  list (n: number, depth: number, start: number): CdtNode {
+    if (depth >= MAX_CDT_DEPTH) throw new CdtError('nesting too deep', start)
+    if (n > this.buf.length - this.pos) throw new CdtError('list count larger than the particle', start)
+    let flags: number | null = null
+    let i = 0
+    if (n > 0) {
+      flags = this.marker()
+      if (flags !== null) i = 1
+    }
+    const items: CdtNode[] = []
+    for (; i < n; i++) items.push(this.node(depth + 1))
+    return { t: 'list', flags, items }
+  }
+
+  map (n: number, depth: number, start: number): CdtNode {
+    if (depth >= MAX_CDT_DEPTH) throw new CdtError('nesting too deep', start)
+    if (n > this.buf.length - this.pos) throw new CdtError('map count larger than the particle', start)
+    let flags: number | null = null
+    let i = 0
+    if (n > 0) {
+      flags = this.marker()
+      if (flags !== null) {
+        this.need(1)
+        if (this.buf[this.pos] !== 0xc0) throw new CdtError('map flags marker without a nil value', this.pos)
+        this.pos++
+        i = 1
+      }
+    }
+    const entries: Array<[CdtNode, CdtNode]> = []
+    for (; i < n; i++) {
+      const k = this.node(depth + 1)
+      const v = this.node(depth + 1)
+      entries.push([k, v])
+    }
+    return { t: 'map', flags, entries }
+  }
+}
+
+/** Decodes one msgpack value occupying the whole buffer. Throws CdtError. */
+export function decodeCdt (buf: Buffer): CdtNode {
+  const r = new Reader(buf)
+  const node = r.node(0)
+  if (r.pos !== buf.length) throw new CdtError('trailing bytes after the msgpack value', r.pos)
+  return node
+}
+
+class Writer {
+  buf: Buffer
+  pos = 0
+  constructor (size = 256) { this.buf = Buffer.allocUnsafe(size) }
+
+  ensure (n: number): void {
+    if (this.pos + n <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < this.pos + n) size *= 2
+    const nb = Buffer.allocUnsafe(size)
+    this.buf.copy(nb, 0, 0, this.pos)
+    this.buf = nb
+  }
+
+  byte (c: number): void { this.ensure(1); this.buf[this.pos++] = c }
+
+  header (n: number, fix: number, fixMax: number, c16: number, c32: number, c8 = -1): void {
+    this.ensure(5)
+    const b = this.buf
+    if (n <= fixMax) b[this.pos++] = fix | n
+    else if (c8 >= 0 && n < 0x100) { b[this.pos++] = c8; b[this.pos++] = n }
+    else if (n < 0x10000) { b[this.pos++] = c16; b.writeUInt16BE(n, this.pos); this.pos += 2 } else { b[this.pos++] = c32; b.writeUInt32BE(n, this.pos); this.pos += 4 }
+  }
+
+  int (v: bigint): void {
+    this.ensure(9)
+    const b = this.buf
+    if (v >= 0n) {
+      if (v < 0x80n) b[this.pos++] = Number(v)
+      else if (v < 0x100n) { b[this.pos++] = 0xcc; b[this.pos++] = Number(v) } else if (v < 0x10000n) { b[this.pos++] = 0xcd; b.writeUInt16BE(Number(v), this.pos); this.pos += 2 } else if (v < 0x100000000n) { b[this.pos++] = 0xce; b.writeUInt32BE(Number(v), this.pos); this.pos += 4 } else if (v <= 0xffffffffffffffffn) { b[this.pos++] = 0xcf; b.writeBigUInt64BE(v, this.pos); this.pos += 8 } else throw new RangeError(`integer ${v} does not fit in 64 bits`)
+    } else {
+      if (v >= -32n) b[this.pos++] = Number(v) & 0xff
+      else if (v >= -0x80n) { b[this.pos++] = 0xd0; b.writeInt8(Number(v), this.pos); this.pos += 1 } else if (v >= -0x8000n) { b[this.pos++] = 0xd1; b.writeInt16BE(Number(v), this.pos); this.pos += 2 } else if (v >= -0x80000000n) { b[this.pos++] = 0xd2; b.writeInt32BE(Number(v), this.pos); this.pos += 4 } else if (v >= -0x8000000000000000n) { b[this.pos++] = 0xd3; b.writeBigInt64BE(v, this.pos); this.pos += 8 } else throw new RangeError(`integer ${v} does not fit in 64 bits`)
+    }
+  }
+
+  node (n: CdtNode): void {
+    switch (n.t) {
+      case 'nil': this.byte(0xc0); return
+      case 'bool': this.byte(n.v ? 0xc3 : 0xc2); return
+      case 'int': this.int(n.v); return
+      case 'double': this.ensure(9); this.buf[this.pos++] = 0xcb; this.buf.writeDoubleBE(n.v, this.pos); this.pos += 8; return
+      case 'float32': {
+        this.ensure(5)
+        this.buf[this.pos++] = 0xca
+        this.buf.writeFloatBE(n.v, this.pos); this.pos += 4
+        return
+      }
+      case 'bytes': {
+        this.header(n.v.length + 1, 0xa0, 0x1f, 0xda, 0xdb, 0xd9)
+        this.ensure(n.v.length + 1)
+        this.buf[this.pos++] = n.p
+        n.v.copy(this.buf, this.pos); this.pos += n.v.length
+        return
+      }
+      case 'list': {
+        const count = n.items.length + (n.flags === null ? 0 : 1)
+        this.header(count, 0x90, 0x0f, 0xdc, 0xdd)
+        if (n.flags !== null) this.marker(n.flags)
+        for (const it of n.items) this.node(it)
+        return
+      }
+      case 'map': {
+        const count = n.entries.length + (n.flags === null ? 0 : 1)
+        this.header(count, 0x80, 0x0f, 0xde, 0xdf)
+        if (n.flags !== null) { this.marker(n.flags); this.byte(0xc0) }
+        for (const [k, v] of n.entries) { this.node(k); this.node(v) }
+      }
+    }
+  }
+
+  marker (flags: number): void {
+    this.ensure(3)
+    this.buf[this.pos++] = 0xc7; this.buf[this.pos++] = 0; this.buf[this.pos++] = flags & 0xff
+  }
+}
+
+/** Encodes a typed tree the way the server packs it (minimal ints and headers). */
+export function encodeCdt (node: CdtNode): Buffer {
+  const w = new Writer()
+  w.node(node)
+  return w.buf.subarray(0, w.pos)
+}
+
+/**
+ * The typed tree of a LIST/MAP particle when it re-encodes to exactly the same
+ * bytes (the lossless condition), else null: the caller keeps the raw bytes.
+ * `type` is the bin's particle type; a top-level value of the other kind is
+ * also refused.
+ */
+export function canonicalCdt (buf: Buffer, type: number): CdtNode | null {
+  let node: CdtNode
+  try {
+    node = decodeCdt(buf)
+  } catch (err) {
+    if (err instanceof CdtError) return null
+    throw err
+  }
+  if (type === Particle.LIST ? node.t !== 'list' : node.t !== 'map') return null
+  if (!hasOnlyTypedPrefixes(node)) return null
+  return encodeCdt(node).equals(buf) ? node : null
+}
+
+function hasOnlyTypedPrefixes (n: CdtNode): boolean {
+  switch (n.t) {
+    case 'bytes': return CDT_PREFIXES.has(n.p)
+    case 'list': return n.items.every(hasOnlyTypedPrefixes)
+    case 'map': return n.entries.every(([k, v]) => hasOnlyTypedPrefixes(k) && hasOnlyTypedPrefixes(v))
+    default: return true
+  }
+}

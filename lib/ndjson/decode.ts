@@ -1,0 +1,283 @@
+// Typed NDJSON bytes -> Tokens (man/as-ndjson.5).
+//
+//   bytes --> NdjsonDecoder (split on LF, JSON.parse, typed values) --> Tokens (objectMode)
+//
+// Lines are split on LF bytes directly (no string decoder): each line must be
+// valid UTF-8 on its own. JSON.parse is the fast path; a line holding an
+// integral number beyond 2^53-1 is parsed again with the exact parser
+// (lib/ndjson/json.ts), so big integers in relaxed input stay exact.
+import { Transform } from 'node:stream'
+import type { TransformCallback } from 'node:stream'
+import { isUtf8 } from 'node:buffer'
+import { ParseError } from '../errors.js'
+import type { Bin, Header, Key, Name, Record, SIndex, Token, Udf, IndexType, IndexPathType } from '../types.js'
+import { Particle } from '../types.js'
+import {
+  NeedExactParse, TypedJsonError, binNameFromKey, fromBase64, isoToVoidTime, jsonToName, jsonToValue
+} from './typed.js'
+import { JsonSyntaxError, parseExactJson } from './json.js'
+
+/** Longest accepted line: a record holds at most 8 MiB of data on the server; base64 and escaping can nearly double it. */
+export const NDJSON_MAX_LINE_BYTES = 64 * 1024 * 1024
+
+type Obj = { [k: string]: unknown }
+
+const RECORD_MEMBERS = new Set(['namespace', 'set', 'key', 'digest', 'generation', 'expiration', 'bins', 'binOrder'])
+const HEADER_MEMBERS = new Set(['$meta', 'version', 'namespace', 'firstFile'])
+const SINDEX_MEMBERS = new Set(['$meta', 'namespace', 'set', 'name', 'indexType', 'paths', 'context', 'expression'])
+const UDF_MEMBERS = new Set(['$meta', 'type', 'name', 'content'])
+
+function fail (msg: string): never {
+  throw new TypedJsonError(msg)
+}
+
+function checkMembers (o: Obj, allowed: Set<string>, what: string): void {
+  for (const k in o) if (!allowed.has(k)) fail(`unknown ${what} member ${JSON.stringify(k)}`)
+}
+
+function intField (v: unknown, what: string, min: number, max: number): number {
+  const n = typeof v === 'bigint' ? Number(v) : v
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) fail(`${what}: expected an integer ${min}..${max}`)
+  return n
+}
+
+function optName (v: unknown, what: string): Name | null {
+  return v === null || v === undefined ? null : jsonToName(v, what)
+}
+
+function toRecord (o: Obj, exact: boolean): Record {
+  checkMembers(o, RECORD_MEMBERS, 'record')
+  if (o.namespace === undefined) fail('record: expected a "namespace" member (or "$meta" for a metadata line)')
+  const namespace = jsonToName(o.namespace, 'namespace')
+  const set = optName(o.set, 'set')
+  let key: Key | null = null
+  if (o.key !== null && o.key !== undefined) {
+    const v = jsonToValue(o.key, 'key', exact)
+    if (v.type === Particle.NIL || v.type === Particle.BOOL || v.type === Particle.LIST || v.type === Particle.MAP || v.type === Particle.GEOJSON) {
+      fail('key: expected an integer, a double, a string or bytes')
+    }
+    key = v as Key
+  }
+  const digest = fromBase64(o.digest, 'digest')
+  if (digest.length !== 20) fail('digest: expected the base64 of 20 bytes')
+  const generation = o.generation === undefined ? 0 : intField(o.generation, 'generation', 0, 65535)
+  const voidTime = o.expiration === undefined ? 0 : isoToVoidTime(o.expiration)
+  const jb = o.bins
+  if (jb === null || typeof jb !== 'object' || Array.isArray(jb)) fail('bins: expected an object of bin name -> value')
+  const binsObj = jb as Obj
+  let names: string[]
+  if (o.binOrder !== undefined) {
+    const order = o.binOrder
+    const own = Object.keys(binsObj)
+    if (!Array.isArray(order) || order.length !== own.length || !order.every((k) => typeof k === 'string' && Object.hasOwn(binsObj, k)) || new Set(order).size !== order.length) {
+      fail('binOrder: expected an array naming every member of "bins" once')
+    }
+    names = order as string[]
+  } else {
+    names = Object.keys(binsObj)
+  }
+  if (names.length > 65535) fail('bins: more than 65535 bins')
+  const bins: Bin[] = new Array(names.length)
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i]!
+    const v = jsonToValue(binsObj[k], `bins.${k}`, exact) as Bin
+    v.name = binNameFromKey(k)
+    bins[i] = v
+  }
+  return { kind: 'record', namespace, set, key, digest, generation, voidTime, bins }
+}
+
+const INDEX_TYPES = new Set(['N', 'L', 'K', 'V'])
+const PATH_TYPES = new Set(['S', 'N', 'G', 'B'])
+
+function toMeta (o: Obj): Token {
+  switch (o.$meta) {
+    case 'header': {
+      checkMembers(o, HEADER_MEMBERS, 'header')
+      if (typeof o.version !== 'string' || !/^\d+\.\d+$/.test(o.version)) fail('version: expected a format version like "3.1"')
+      const h: Header = {
+        kind: 'header',
+        version: o.version,
+        namespace: optName(o.namespace, 'namespace'),
+        firstFile: o.firstFile === undefined ? false : (typeof o.firstFile === 'boolean' ? o.firstFile : fail('firstFile: expected true or false'))
+      }
+      return h
+    }
+    case 'sindex': {
+      checkMembers(o, SINDEX_MEMBERS, 'sindex')
+      const indexType = o.indexType
+      if (typeof indexType !== 'string' || !INDEX_TYPES.has(indexType)) fail('indexType: expected "N", "L", "K" or "V"')
+      if (!Array.isArray(o.paths) || o.paths.length === 0) fail('paths: expected a non-empty array of {"path", "type"}')
+      const paths = o.paths.map((p: unknown, i: number) => {
+        if (p === null || typeof p !== 'object') fail(`paths[${i}]: expected {"path": name, "type": "S"|"N"|"G"|"B"}`)
+        const po = p as Obj
+        if (typeof po.type !== 'string' || !PATH_TYPES.has(po.type)) fail(`paths[${i}].type: expected "S", "N", "G" or "B"`)
+        return { path: jsonToName(po.path, `paths[${i}].path`), type: po.type as IndexPathType }
+      })
+      const s: SIndex = {
+        kind: 'sindex',
+        namespace: jsonToName(o.namespace, 'namespace'),
+        set: optName(o.set, 'set'),
+        name: jsonToName(o.name, 'name'),
+        indexType: indexType as IndexType,
+        paths,
+        context: optName(o.context, 'context')
+      }
+      if (o.expression !== undefined) {
+        if (typeof o.expression !== 'string') fail('expression: expected a base64 string')
+        s.expression = o.expression
+      }
+      return s
+    }
+    case 'udf': {
+      checkMembers(o, UDF_MEMBERS, 'udf')
+      if (typeof o.type !== 'string' || o.type.length !== 1) fail('type: expected a one-letter UDF type like "L"')
+      let content: Buffer
+      const c = o.content
+      if (typeof c === 'string') content = Buffer.from(c, 'utf8')
+      else if (c !== null && typeof c === 'object' && Object.keys(c).length === 1 && '$blob' in c) content = fromBase64((c as Obj).$blob, 'content.$blob')
+      else fail('content: expected a string or {"$blob": base64}')
+      const u: Udf = { kind: 'udf', type: o.type, name: jsonToName(o.name, 'name'), content }
+      return u
+    }
+  }
+  return fail('$meta: expected "header", "sindex" or "udf"')
+}
+
+function toToken (j: unknown, exact: boolean): Token {
+  if (j === null || typeof j !== 'object' || Array.isArray(j)) fail('expected a JSON object')
+  const o = j as Obj
+  if (o.$meta !== undefined) return toMeta(o)
+  return toRecord(o, exact)
+}
+
+function jsonError (err: unknown): string {
+  const m = (err as Error).message
+  return `invalid JSON: ${m.replace(/^(Unexpected|Expected)/, (s) => s.toLowerCase())}`
+}
+
+/**
+ * One NDJSON line -> Token. Throws ParseError naming file and line (1-based).
+ */
+export function parseNdjsonLine (line: string, lineNo: number, file?: string): Token {
+  const pos = { file, line: lineNo }
+  let j: unknown
+  try {
+    j = JSON.parse(line)
+  } catch (err) {
+    // the exact parser words syntax errors the same way on every Node version
+    try {
+      parseExactJson(line)
+    } catch (e2) {
+      if (e2 instanceof JsonSyntaxError) throw new ParseError(`invalid JSON: ${e2.message}`, pos)
+    }
+    throw new ParseError(jsonError(err), pos)
+  }
+  try {
+    return toToken(j, false)
+  } catch (err) {
+    if (err instanceof TypedJsonError) throw new ParseError(err.message, pos)
+    if (!(err instanceof NeedExactParse)) throw err
+  }
+  // slow path: an integer literal beyond 2^53-1
+  try {
+    return toToken(parseExactJson(line), true)
+  } catch (err) {
+    if (err instanceof TypedJsonError) throw new ParseError(err.message, pos)
+    if (err instanceof JsonSyntaxError) throw new ParseError(`invalid JSON: ${err.message}`, pos)
+    throw err
+  }
+}
+
+export interface NdjsonDecodeOptions {
+  /** Name used in error messages ('stdin' for standard input). */
+  file?: string
+}
+
+const LF = 0x0a
+
+export class NdjsonDecoder extends Transform {
+  readonly #file: string | undefined
+  #lineNo = 0
+  #offset = 0
+  #tail: Buffer[] = []
+  #tailLen = 0
+
+  constructor (opts: NdjsonDecodeOptions = {}) {
+    super({ readableObjectMode: true, writableObjectMode: false })
+    this.#file = opts.file
+  }
+
+  #line (buf: Buffer, start: number, end: number): void {
+    this.#lineNo++
+    const lineStart = this.#offset
+    this.#offset += end - start + 1
+    if (end > start && buf[end - 1] === 0x0d) end--
+    if (end === start) return
+    const sub = buf.subarray(start, end)
+    if (!isUtf8(sub)) throw new ParseError('invalid UTF-8 in the line (NDJSON is UTF-8 text)', { file: this.#file, line: this.#lineNo, offset: lineStart })
+    const s = sub.toString('utf8')
+    // whitespace-only lines are skipped, as most NDJSON readers do
+    if (s.trim() === '') return
+    this.push(parseNdjsonLine(s, this.#lineNo, this.#file))
+  }
+
+  override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      let start = 0
+      let i = chunk.indexOf(LF)
+      if (this.#tail.length > 0) {
+        if (i === -1) {
+          this.#keep(chunk)
+          cb()
+          return
+        }
+        // the carried-over start of a line ends in this chunk: join once
+        this.#tail.push(chunk.subarray(0, i))
+        const line = Buffer.concat(this.#tail)
+        this.#tail = []
+        this.#tailLen = 0
+        this.#line(line, 0, line.length)
+        start = i + 1
+        i = chunk.indexOf(LF, start)
+      }
+      while (i !== -1) {
+        this.#line(chunk, start, i)
+        start = i + 1
+        i = chunk.indexOf(LF, start)
+      }
+      if (start < chunk.length) this.#keep(chunk.subarray(start))
+      cb()
+    } catch (err) {
+      cb(err as Error)
+    }
+  }
+
+  #keep (part: Buffer): void {
+    this.#tailLen += part.length
+    if (this.#tailLen > NDJSON_MAX_LINE_BYTES) {
+      throw new ParseError(`line longer than ${NDJSON_MAX_LINE_BYTES} bytes`, { file: this.#file, line: this.#lineNo + 1 })
+    }
+    // a copy: the writer may reuse its chunk
+    this.#tail.push(Buffer.from(part))
+  }
+
+  override _flush (cb: TransformCallback): void {
+    try {
+      if (this.#tail.length > 0) {
+        const t = Buffer.concat(this.#tail)
+        this.#tail = []
+        this.#tailLen = 0
+        this.#line(t, 0, t.length)
+      }
+      cb()
+    } catch (err) {
+      cb(err as Error)
+    }
+  }
+}
+
+/** NDJSON bytes -> Tokens (objectMode). */
+export function createNdjsonDecoder (opts: NdjsonDecodeOptions = {}): Transform {
+  return new NdjsonDecoder(opts)
+}

@@ -1,0 +1,138 @@
+// Tokens -> typed NDJSON (man/as-ndjson.5), one JSON object per line.
+//
+//   Token stream (objectMode) --> NdjsonEncoder --> bytes
+//
+// Lines are built as strings (no intermediate objects; see
+// bench/ndjson/ndjson.bench.ts) and pushed in batches of up to
+// NDJSON_BATCH_BYTES so a fast producer does not pay one push per record.
+import { Transform } from 'node:stream'
+import type { TransformCallback } from 'node:stream'
+import { isUtf8 } from 'node:buffer'
+import type { Record, SIndex, Token, Udf, Header } from '../types.js'
+import { binKey, escapedBinKey, isIndexKey, nameJson, valueToJson, voidTimeToIso } from './typed.js'
+
+export interface NdjsonEncodeOptions {
+  /** Plain readable JSON for people (lossy; see as-ndjson(5)). */
+  relaxed?: boolean
+}
+
+/** Bytes of NDJSON text gathered before one push (bounded; flushed at least every token batch). */
+export const NDJSON_BATCH_BYTES = 64 * 1024
+
+function headerJson (h: Header, relaxed: boolean): string {
+  return `{"$meta":"header","version":${JSON.stringify(h.version)},"namespace":${h.namespace === null ? 'null' : nameJson(h.namespace, relaxed)},"firstFile":${h.firstFile ? 'true' : 'false'}}`
+}
+
+function sindexJson (s: SIndex, relaxed: boolean): string {
+  let paths = ''
+  for (let i = 0; i < s.paths.length; i++) {
+    const p = s.paths[i]!
+    if (i > 0) paths += ','
+    paths += `{"path":${nameJson(p.path, relaxed)},"type":${JSON.stringify(p.type)}}`
+  }
+  let line = `{"$meta":"sindex","namespace":${nameJson(s.namespace, relaxed)},"set":${s.set === null ? 'null' : nameJson(s.set, relaxed)},"name":${nameJson(s.name, relaxed)},"indexType":${JSON.stringify(s.indexType)},"paths":[${paths}],"context":${s.context === null ? 'null' : nameJson(s.context, relaxed)}`
+  if (s.expression !== undefined) line += `,"expression":${JSON.stringify(s.expression)}`
+  return line + '}'
+}
+
+function udfJson (u: Udf, relaxed: boolean): string {
+  const content = relaxed || isUtf8(u.content)
+    ? JSON.stringify(u.content.toString('utf8'))
+    : `{"$blob":"${u.content.toString('base64')}"}`
+  return `{"$meta":"udf","type":${JSON.stringify(u.type)},"name":${nameJson(u.name, relaxed)},"content":${content}}`
+}
+
+function recordJson (r: Record, relaxed: boolean): string {
+  let line = `{"namespace":${nameJson(r.namespace, relaxed)},"set":${r.set === null ? 'null' : nameJson(r.set, relaxed)},"key":${r.key === null ? 'null' : valueToJson(r.key, relaxed)},"digest":"${r.digest.toString('base64')}","generation":${r.generation},"expiration":`
+  const exp = voidTimeToIso(r.voidTime)
+  line += exp === null ? 'null' : `"${exp}"`
+  line += ',"bins":{'
+  const bins = r.bins
+  // JSON.parse moves array-index member names ("0", "17") to the front of an
+  // object and drops duplicates: track both, so bin order and every bin survive.
+  let seen: Set<string> | null = null
+  let indexKeys = false
+  const keys: string[] = []
+  for (let i = 0; i < bins.length; i++) {
+    const b = bins[i]!
+    let k: string
+    if (relaxed) {
+      k = typeof b.name === 'string' ? b.name : b.name.toString('utf8')
+    } else {
+      k = binKey(b.name)
+      if (bins.length > 1) {
+        if (seen === null) seen = new Set()
+        if (seen.has(k)) k = escapedBinKey(b.name)
+        if (seen.has(k)) throw new Error(`bin ${JSON.stringify(k)} appears more than twice in one record`)
+        seen.add(k)
+      }
+      if (!indexKeys && isIndexKey(k)) indexKeys = true
+    }
+    keys.push(k)
+    if (i > 0) line += ','
+    line += JSON.stringify(k) + ':' + valueToJson(b, relaxed)
+  }
+  line += '}'
+  if (indexKeys && !sameOrderAsParse(keys)) line += `,"binOrder":${JSON.stringify(keys)}`
+  return line + '}'
+}
+
+/** True when JSON.parse would enumerate these member names in this order. */
+function sameOrderAsParse (keys: string[]): boolean {
+  const o: { [k: string]: number } = {}
+  for (const k of keys) o[k] = 0
+  const parsed = Object.keys(o)
+  for (let i = 0; i < keys.length; i++) if (parsed[i] !== keys[i]) return false
+  return true
+}
+
+/** One NDJSON line (without the LF) for a token. */
+export function tokenToJson (token: Token, opts: NdjsonEncodeOptions = {}): string {
+  const relaxed = opts.relaxed === true
+  switch (token.kind) {
+    case 'record': return recordJson(token, relaxed)
+    case 'header': return headerJson(token, relaxed)
+    case 'sindex': return sindexJson(token, relaxed)
+    case 'udf': return udfJson(token, relaxed)
+  }
+}
+
+export class NdjsonEncoder extends Transform {
+  readonly #relaxed: boolean
+  #pending = ''
+
+  constructor (opts: NdjsonEncodeOptions = {}) {
+    super({ writableObjectMode: true, readableObjectMode: false })
+    this.#relaxed = opts.relaxed === true
+  }
+
+  override _transform (token: Token, _enc: BufferEncoding, cb: TransformCallback): void {
+    let line: string
+    try {
+      line = tokenToJson(token, { relaxed: this.#relaxed })
+    } catch (err) {
+      cb(err as Error)
+      return
+    }
+    this.#pending += line + '\n'
+    // batch while more tokens are already queued; otherwise push now, so a
+    // slow producer still sees each line promptly
+    if (this.#pending.length >= NDJSON_BATCH_BYTES || this.writableLength <= 1) {
+      const s = this.#pending
+      this.#pending = ''
+      this.push(Buffer.from(s, 'utf8'))
+    }
+    cb()
+  }
+
+  override _flush (cb: TransformCallback): void {
+    if (this.#pending.length > 0) this.push(Buffer.from(this.#pending, 'utf8'))
+    this.#pending = ''
+    cb()
+  }
+}
+
+/** Tokens (objectMode) -> NDJSON bytes. */
+export function createNdjsonEncoder (opts: NdjsonEncodeOptions = {}): Transform {
+  return new NdjsonEncoder(opts)
+}

@@ -1,0 +1,545 @@
+// Typed JSON for Aerospike values (man/as-ndjson.5 is the specification).
+//
+// Canonical form: plain JSON where JSON is exact, `$`-tagged objects
+// otherwise, so every value survives NDJSON -> .asb -> NDJSON unchanged:
+//
+//   nil null | bool true/false | int 42 or {"$int":"9223372036854775807"}
+//   double 1.5 or {"$double":"3"|"-0"|"NaN"|"-NaN"|"Infinity"|"-Infinity"}
+//   string "text" or {"$str64":"<base64>"} (not valid UTF-8)
+//   bytes {"$blob"|"$java"|"$csharp"|"$python"|"$ruby"|"$php"|"$erlang"|"$vector"|"$hll":"<base64>"}
+//   GeoJSON {"$geo":"<exact text>"} or {"$geo64":"<base64>"}
+//   list [..] or {"$list":[..],"$flags":n}
+//   map {"k":v,..} or {"$map":{..}|[[k,v],..],"$flags":n}
+//   float32 (inside lists/maps only) {"$float32":1.5|"NaN"|..}
+//   raw list/map particle {"$msgpack":"<base64>","$type":"list"|"map"}
+//
+// An object is a tag exactly when it has a member whose name starts with `$`;
+// a plain object (a map) never has one.
+import { isUtf8 } from 'node:buffer'
+import { BYTES_PARTICLES, CITRUSLEAF_EPOCH, Particle } from '../types.js'
+import type { Name, Value, BytesParticle } from '../types.js'
+import { nameFromBytes } from '../name.js'
+import { canonicalCdt, decodeCdt, encodeCdt, CdtError } from '../cdt/msgpack.js'
+import type { CdtNode } from '../cdt/msgpack.js'
+
+/** A reason without position; the line decoder adds file and line. */
+export class TypedJsonError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'TypedJsonError'
+  }
+}
+
+/** Thrown by the fast path when an integral number is beyond 2^53-1: re-parse the line exactly. */
+export class NeedExactParse extends Error {}
+
+export const BYTES_TAG: Readonly<Record<number, string>> = {
+  [Particle.BLOB]: '$blob',
+  [Particle.JAVA]: '$java',
+  [Particle.CSHARP]: '$csharp',
+  [Particle.PYTHON]: '$python',
+  [Particle.RUBY]: '$ruby',
+  [Particle.PHP]: '$php',
+  [Particle.ERLANG]: '$erlang',
+  [Particle.VECTOR]: '$vector',
+  [Particle.HLL]: '$hll'
+}
+const TAG_BYTES: ReadonlyMap<string, BytesParticle> = new Map(
+  Object.entries(BYTES_TAG).map(([p, tag]) => [tag, Number(p) as BytesParticle])
+)
+
+const MAX_SAFE = 9007199254740991n
+const INT64_MIN = -9223372036854775808n
+const INT64_MAX = 9223372036854775807n
+const UINT64_MAX = 18446744073709551615n
+
+const f64 = new Float64Array(1)
+const f64u8 = new Uint8Array(f64.buffer)
+const NEG_NAN = (() => { const dv = new DataView(new ArrayBuffer(8)); dv.setUint32(0, 0xfff80000); return dv.getFloat64(0) })()
+
+// ---------------------------------------------------------------------------
+// Values -> JSON text
+
+/** The `$double` text of a double that plain JSON cannot carry exactly. */
+export function doubleTag (v: number): string {
+  if (Number.isNaN(v)) {
+    f64[0] = v
+    return (f64u8[7]! & 0x80) !== 0 ? '-NaN' : 'NaN'
+  }
+  if (v === 0 && Object.is(v, -0)) return '-0'
+  return String(v)
+}
+
+function doubleJson (v: number, relaxed: boolean): string {
+  if (Number.isFinite(v)) {
+    if (relaxed) return Object.is(v, -0) ? '-0' : String(v)
+    if (!Number.isInteger(v)) return String(v)
+  } else if (relaxed) {
+    return JSON.stringify(doubleTag(v))
+  }
+  return `{"$double":"${doubleTag(v)}"}`
+}
+
+function intJson (v: bigint, relaxed: boolean): string {
+  if (relaxed || (v <= MAX_SAFE && v >= -MAX_SAFE)) return v.toString()
+  return `{"$int":"${v.toString()}"}`
+}
+
+function stringJson (b: Buffer, relaxed: boolean): string {
+  if (relaxed || isUtf8(b)) return JSON.stringify(b.toString('utf8'))
+  return `{"$str64":"${b.toString('base64')}"}`
+}
+
+function geoJson (b: Buffer, relaxed: boolean): string {
+  if (relaxed) {
+    try {
+      return JSON.stringify(JSON.parse(b.toString('utf8')))
+    } catch {
+      return JSON.stringify(b.toString('utf8'))
+    }
+  }
+  if (isUtf8(b)) return `{"$geo":${JSON.stringify(b.toString('utf8'))}}`
+  return `{"$geo64":"${b.toString('base64')}"}`
+}
+
+function bytesJson (p: number, b: Buffer, relaxed: boolean): string {
+  if (relaxed) return `"${b.toString('base64')}"`
+  return `{"${BYTES_TAG[p]}":"${b.toString('base64')}"}`
+}
+
+/** JSON text of a bin value (or key). */
+export function valueToJson (v: Value, relaxed = false): string {
+  switch (v.type) {
+    case Particle.NIL: return 'null'
+    case Particle.BOOL: return v.value ? 'true' : 'false'
+    case Particle.INTEGER: return intJson(v.value, relaxed)
+    case Particle.DOUBLE: return doubleJson(v.value, relaxed)
+    case Particle.STRING: return stringJson(v.value, relaxed)
+    case Particle.GEOJSON: return geoJson(v.value, relaxed)
+    case Particle.LIST:
+    case Particle.MAP: return cdtJson(v.type, v.value, relaxed)
+    default:
+      if (BYTES_PARTICLES.has(v.type)) return bytesJson(v.type, v.value, relaxed)
+      throw new TypedJsonError(`unknown particle type ${(v as { type: number }).type}`)
+  }
+}
+
+function cdtJson (type: number, raw: Buffer, relaxed: boolean): string {
+  if (relaxed) {
+    try {
+      return nodeJson(decodeCdt(raw), true)
+    } catch (err) {
+      if (!(err instanceof CdtError)) throw err
+      return `"${raw.toString('base64')}"`
+    }
+  }
+  const node = canonicalCdt(raw, type)
+  if (node === null) return `{"$msgpack":"${raw.toString('base64')}","$type":"${type === Particle.LIST ? 'list' : 'map'}"}`
+  return nodeJson(node, false)
+}
+
+/** True for strings JSON.parse would move to the front of an object (array indexes). */
+export function isIndexKey (s: string): boolean {
+  const n = s.length
+  if (n === 0 || n > 10) return false
+  const c0 = s.charCodeAt(0)
+  if (c0 < 48 || c0 > 57 || (c0 === 48 && n > 1)) return false
+  for (let i = 1; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return Number(s) <= 4294967294
+}
+
+/** A CDT map that can be a plain JSON object: unique, valid-UTF-8 string keys that neither look like tags nor reorder. */
+function plainKeys (entries: Array<[CdtNode, CdtNode]>): string[] | null {
+  const keys: string[] = []
+  const seen = new Set<string>()
+  for (const [k] of entries) {
+    if (k.t !== 'bytes' || k.p !== Particle.STRING || !isUtf8(k.v)) return null
+    const s = k.v.toString('utf8')
+    if (s.charCodeAt(0) === 36 /* $ */ || isIndexKey(s) || seen.has(s)) return null
+    seen.add(s)
+    keys.push(s)
+  }
+  return keys
+}
+
+function relaxedKey (k: CdtNode): string {
+  switch (k.t) {
+    case 'bytes': return k.p === Particle.STRING || k.p === Particle.GEOJSON ? k.v.toString('utf8') : k.v.toString('base64')
+    case 'int': return k.v.toString()
+    case 'double': case 'float32': return String(k.v)
+    case 'nil': return 'null'
+    case 'bool': return String(k.v)
+    default: return nodeJson(k, true)
+  }
+}
+
+/** JSON text of a typed CDT element. */
+export function nodeJson (n: CdtNode, relaxed: boolean): string {
+  switch (n.t) {
+    case 'nil': return 'null'
+    case 'bool': return n.v ? 'true' : 'false'
+    case 'int': return intJson(n.v, relaxed)
+    case 'double': return doubleJson(n.v, relaxed)
+    case 'float32':
+      if (relaxed) return doubleJson(n.v, true)
+      return Number.isFinite(n.v) && !Object.is(n.v, -0) ? `{"$float32":${String(n.v)}}` : `{"$float32":"${doubleTag(n.v)}"}`
+    case 'bytes':
+      if (n.p === Particle.STRING) return stringJson(n.v, relaxed)
+      if (n.p === Particle.GEOJSON) return geoJson(n.v, relaxed)
+      return bytesJson(n.p, n.v, relaxed)
+    case 'list': {
+      let s = '['
+      for (let i = 0; i < n.items.length; i++) {
+        if (i > 0) s += ','
+        s += nodeJson(n.items[i]!, relaxed)
+      }
+      s += ']'
+      if (relaxed || n.flags === null) return s
+      return `{"$list":${s},"$flags":${n.flags}}`
+    }
+    case 'map': {
+      if (relaxed) {
+        let s = '{'
+        for (let i = 0; i < n.entries.length; i++) {
+          const [k, v] = n.entries[i]!
+          if (i > 0) s += ','
+          s += JSON.stringify(relaxedKey(k)) + ':' + nodeJson(v, true)
+        }
+        return s + '}'
+      }
+      const keys = plainKeys(n.entries)
+      let s: string
+      if (keys !== null) {
+        s = '{'
+        for (let i = 0; i < keys.length; i++) {
+          if (i > 0) s += ','
+          s += JSON.stringify(keys[i]) + ':' + nodeJson(n.entries[i]![1], false)
+        }
+        s += '}'
+        if (n.flags === null) return s
+      } else {
+        s = '['
+        for (let i = 0; i < n.entries.length; i++) {
+          const [k, v] = n.entries[i]!
+          if (i > 0) s += ','
+          s += '[' + nodeJson(k, false) + ',' + nodeJson(v, false) + ']'
+        }
+        s += ']'
+        if (n.flags === null) return `{"$map":${s}}`
+      }
+      return `{"$map":${s},"$flags":${n.flags}}`
+    }
+  }
+}
+
+/** JSON text of a name field (namespace, set, index, UDF): a string, or {"$str64":..} when not valid UTF-8. */
+export function nameJson (name: Name, relaxed = false): string {
+  if (typeof name === 'string') return JSON.stringify(name)
+  if (relaxed || isUtf8(name)) return JSON.stringify(name.toString('utf8'))
+  return `{"$str64":"${name.toString('base64')}"}`
+}
+
+/**
+ * The member name for a bin: the name itself when it is valid UTF-8, else
+ * U+0000 followed by the base64 of its bytes (a bin name can never contain
+ * NUL, so the escape cannot clash with a real name).
+ */
+export function binKey (name: Name): string {
+  if (typeof name === 'string') {
+    if (name.charCodeAt(0) !== 0) return name
+    return '\u0000' + Buffer.from(name, 'utf8').toString('base64')
+  }
+  if (isUtf8(name) && name[0] !== 0) return name.toString('utf8')
+  return '\u0000' + name.toString('base64')
+}
+
+export function escapedBinKey (name: Name): string {
+  return '\u0000' + (typeof name === 'string' ? Buffer.from(name, 'utf8') : name).toString('base64')
+}
+
+/** The bin name a `bins` member stands for. */
+export function binNameFromKey (key: string): Name {
+  if (key.charCodeAt(0) !== 0) return key
+  const b64 = key.slice(1)
+  if (!isBase64(b64)) throw new TypedJsonError(`bin name ${JSON.stringify(key)}: expected U+0000 followed by base64`)
+  return nameFromBytes(Buffer.from(b64, 'base64'))
+}
+
+// ---------------------------------------------------------------------------
+// Expiration
+
+const isoCache = { vt: -1, s: '' }
+
+/** ISO-8601 UTC text of a void-time (seconds since 2010-01-01), or null for 0 (never expires). */
+export function voidTimeToIso (voidTime: number): string | null {
+  if (voidTime === 0) return null
+  if (voidTime === isoCache.vt) return isoCache.s
+  const s = new Date((voidTime + CITRUSLEAF_EPOCH) * 1000).toISOString()
+  isoCache.vt = voidTime
+  isoCache.s = s.endsWith('.000Z') ? s.slice(0, -5) + 'Z' : s
+  return isoCache.s
+}
+
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/
+
+/** The void-time of an `expiration` member: null = 0 (never); else a whole-second ISO-8601 time with a zone, after 2010-01-01T00:00:00Z. */
+export function isoToVoidTime (v: unknown): number {
+  if (v === null) return 0
+  if (typeof v !== 'string' || !ISO_RE.test(v)) {
+    throw new TypedJsonError('expiration: expected null or an ISO-8601 time with a zone like "2027-01-01T00:00:00Z"')
+  }
+  const ms = Date.parse(v)
+  if (!Number.isFinite(ms) || ms % 1000 !== 0) throw new TypedJsonError(`expiration: ${JSON.stringify(v)} is not a valid whole-second time`)
+  const vt = ms / 1000 - CITRUSLEAF_EPOCH
+  if (vt < 1 || vt > 0xffffffff) {
+    throw new TypedJsonError(`expiration: ${JSON.stringify(v)} is outside 2010-01-01T00:00:01Z..2146-02-07T06:28:15Z`)
+  }
+  return vt
+}
+
+// ---------------------------------------------------------------------------
+// JSON -> values
+
+const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+// String.prototype.isWellFormed is in Node 20 but not in the es2023 lib typings.
+function wellFormed (s: string): boolean {
+  return (s as unknown as { isWellFormed: () => boolean }).isWellFormed()
+}
+
+export function isBase64 (s: string): boolean {
+  return B64_RE.test(s)
+}
+
+export function fromBase64 (s: unknown, what: string): Buffer {
+  if (typeof s !== 'string' || !isBase64(s)) throw new TypedJsonError(`${what}: expected a base64 string`)
+  return Buffer.from(s, 'base64')
+}
+
+function utf8Bytes (s: string, what: string): Buffer {
+  if (!wellFormed(s)) throw new TypedJsonError(`${what}: string has a lone surrogate (use {"$str64": ...} for bytes that are not UTF-8)`)
+  return Buffer.from(s, 'utf8')
+}
+
+/** A name field: a string or {"$str64": base64}. */
+export function jsonToName (j: unknown, what: string): Name {
+  if (typeof j === 'string') {
+    if (!wellFormed(j)) throw new TypedJsonError(`${what}: string has a lone surrogate`)
+    return j
+  }
+  if (j !== null && typeof j === 'object' && !Array.isArray(j)) {
+    const o = j as { [k: string]: unknown }
+    const keys = Object.keys(o)
+    if (keys.length === 1 && keys[0] === '$str64') return nameFromBytes(fromBase64(o.$str64, what))
+  }
+  throw new TypedJsonError(`${what}: expected a string or {"$str64": base64}`)
+}
+
+function parseBigInt (s: unknown, what: string, min: bigint, max: bigint): bigint {
+  let v: bigint
+  if (typeof s === 'bigint') v = s
+  else if (typeof s === 'number' && Number.isSafeInteger(s)) v = BigInt(s)
+  else if (typeof s === 'string' && /^-?\d+$/.test(s)) v = BigInt(s)
+  else throw new TypedJsonError(`${what}: expected an integer in a string like {"$int": "-9223372036854775808"}`)
+  if (v < min || v > max) throw new TypedJsonError(`${what}: integer ${v} is out of range ${min}..${max}`)
+  return v
+}
+
+const DOUBLE_RE = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+
+function parseDoubleTag (s: unknown, what: string): number {
+  if (typeof s === 'number') return s
+  if (typeof s === 'bigint') return Number(s)
+  if (typeof s === 'string') {
+    switch (s) {
+      case 'NaN': return NaN
+      case '-NaN': return NEG_NAN
+      case 'Infinity': return Infinity
+      case '-Infinity': return -Infinity
+    }
+    if (DOUBLE_RE.test(s)) return Number(s)
+  }
+  throw new TypedJsonError(`${what}: expected a number or "NaN", "-NaN", "Infinity", "-Infinity", "-0"`)
+}
+
+function intOf (j: number | bigint, exact: boolean, what: string): bigint | null {
+  // null: a double
+  if (typeof j === 'bigint') return j
+  if (exact) return null
+  if (!Number.isInteger(j)) return null
+  if (j <= 9007199254740991 && j >= -9007199254740991) return BigInt(j)
+  throw new NeedExactParse(what)
+}
+
+function flagsOf (o: { [k: string]: unknown }, what: string): number | null {
+  const f = o.$flags
+  if (f === undefined || f === null) return null
+  const n = typeof f === 'bigint' ? Number(f) : f
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 255) throw new TypedJsonError(`${what}.$flags: expected an integer 0..255`)
+  return n
+}
+
+function checkMembers (o: { [k: string]: unknown }, allowed: string[], what: string): void {
+  for (const k in o) {
+    if (!allowed.includes(k)) throw new TypedJsonError(`${what}: unexpected member ${JSON.stringify(k)} beside ${JSON.stringify(allowed[0])}`)
+  }
+}
+
+function tagOf (o: { [k: string]: unknown }): string | null {
+  for (const k in o) {
+    if (k.charCodeAt(0) === 36) {
+      // the main tag is the one that is not a modifier
+      if (k !== '$flags' && k !== '$type') return k
+    }
+  }
+  for (const k in o) if (k.charCodeAt(0) === 36) return k
+  return null
+}
+
+/**
+ * A bin value (or user key) from parsed JSON. `exact`: the JSON came from the
+ * exact parser (integral literals are bigints, other numbers doubles).
+ */
+export function jsonToValue (j: unknown, what: string, exact = false): Value {
+  switch (typeof j) {
+    case 'string': return { type: Particle.STRING, value: utf8Bytes(j, what) }
+    case 'number':
+    case 'bigint': {
+      const i = intOf(j, exact, what)
+      if (i === null) return { type: Particle.DOUBLE, value: Number(j) }
+      if (i < INT64_MIN || i > INT64_MAX) throw new TypedJsonError(`${what}: integer ${i} is out of the int64 range`)
+      return { type: Particle.INTEGER, value: i }
+    }
+    case 'boolean': return { type: Particle.BOOL, value: j }
+    case 'object': {
+      if (j === null) return { type: Particle.NIL, value: null }
+      if (Array.isArray(j)) return { type: Particle.LIST, value: encodeCdt(listNode(j, null, what, exact)) }
+      const o = j as { [k: string]: unknown }
+      const tag = tagOf(o)
+      if (tag === null) return { type: Particle.MAP, value: encodeCdt(plainMapNode(o, null, what, exact)) }
+      switch (tag) {
+        case '$msgpack': {
+          checkMembers(o, ['$msgpack', '$type'], what)
+          const t = o.$type
+          if (t !== 'list' && t !== 'map') throw new TypedJsonError(`${what}.$type: expected "list" or "map"`)
+          return { type: t === 'list' ? Particle.LIST : Particle.MAP, value: fromBase64(o.$msgpack, `${what}.$msgpack`) }
+        }
+        case '$float32':
+          throw new TypedJsonError(`${what}: $float32 is only allowed inside lists and maps`)
+        case '$list':
+        case '$map':
+          return { type: tag === '$list' ? Particle.LIST : Particle.MAP, value: encodeCdt(taggedNode(o, tag, what, exact)) }
+      }
+      const n = taggedNode(o, tag, what, exact)
+      switch (n.t) {
+        case 'int':
+          if (n.v < INT64_MIN || n.v > INT64_MAX) throw new TypedJsonError(`${what}: integer ${n.v} is out of the int64 range`)
+          return { type: Particle.INTEGER, value: n.v }
+        case 'double': return { type: Particle.DOUBLE, value: n.v }
+        case 'bytes':
+          if (n.p === Particle.STRING) return { type: Particle.STRING, value: n.v }
+          if (n.p === Particle.GEOJSON) return { type: Particle.GEOJSON, value: n.v }
+          return { type: n.p as BytesParticle, value: n.v }
+        default:
+          throw new TypedJsonError(`${what}: unexpected tag ${tag}`)
+      }
+    }
+  }
+  throw new TypedJsonError(`${what}: unexpected JSON value`)
+}
+
+/** A CDT element from parsed JSON. */
+export function jsonToNode (j: unknown, what: string, exact = false): CdtNode {
+  switch (typeof j) {
+    case 'string': return { t: 'bytes', p: Particle.STRING, v: utf8Bytes(j, what) }
+    case 'number':
+    case 'bigint': {
+      const i = intOf(j, exact, what)
+      if (i === null) return { t: 'double', v: Number(j) }
+      if (i < INT64_MIN || i > UINT64_MAX) throw new TypedJsonError(`${what}: integer ${i} does not fit in 64 bits`)
+      return { t: 'int', v: i }
+    }
+    case 'boolean': return { t: 'bool', v: j }
+    case 'object': {
+      if (j === null) return { t: 'nil' }
+      if (Array.isArray(j)) return listNode(j, null, what, exact)
+      const o = j as { [k: string]: unknown }
+      const tag = tagOf(o)
+      if (tag === null) return plainMapNode(o, null, what, exact)
+      return taggedNode(o, tag, what, exact)
+    }
+  }
+  throw new TypedJsonError(`${what}: unexpected JSON value`)
+}
+
+function listNode (a: unknown[], flags: number | null, what: string, exact: boolean): CdtNode {
+  const items: CdtNode[] = new Array(a.length)
+  for (let i = 0; i < a.length; i++) items[i] = jsonToNode(a[i], `${what}[${i}]`, exact)
+  return { t: 'list', flags, items }
+}
+
+function plainMapNode (o: { [k: string]: unknown }, flags: number | null, what: string, exact: boolean): CdtNode {
+  const entries: Array<[CdtNode, CdtNode]> = []
+  for (const k of Object.keys(o)) {
+    if (k.charCodeAt(0) === 36) throw new TypedJsonError(`${what}: map key ${JSON.stringify(k)} starts with "$"; use {"$map": [[key, value], ...]}`)
+    entries.push([{ t: 'bytes', p: Particle.STRING, v: utf8Bytes(k, what) }, jsonToNode(o[k], `${what}.${k}`, exact)])
+  }
+  return { t: 'map', flags, entries }
+}
+
+function taggedNode (o: { [k: string]: unknown }, tag: string, what: string, exact: boolean): CdtNode {
+  const w = `${what}.${tag}`
+  const v = o[tag]
+  switch (tag) {
+    case '$int':
+      checkMembers(o, ['$int'], what)
+      return { t: 'int', v: parseBigInt(v, w, INT64_MIN, UINT64_MAX) }
+    case '$double':
+      checkMembers(o, ['$double'], what)
+      return { t: 'double', v: parseDoubleTag(v, w) }
+    case '$float32':
+      checkMembers(o, ['$float32'], what)
+      return { t: 'float32', v: Math.fround(parseDoubleTag(v, w)) }
+    case '$str64':
+      checkMembers(o, ['$str64'], what)
+      return { t: 'bytes', p: Particle.STRING, v: fromBase64(v, w) }
+    case '$geo':
+      checkMembers(o, ['$geo'], what)
+      if (typeof v !== 'string') throw new TypedJsonError(`${w}: expected the GeoJSON text as a string`)
+      return { t: 'bytes', p: Particle.GEOJSON, v: utf8Bytes(v, w) }
+    case '$geo64':
+      checkMembers(o, ['$geo64'], what)
+      return { t: 'bytes', p: Particle.GEOJSON, v: fromBase64(v, w) }
+    case '$list': {
+      checkMembers(o, ['$list', '$flags'], what)
+      if (!Array.isArray(v)) throw new TypedJsonError(`${w}: expected an array`)
+      return listNode(v, flagsOf(o, what), w, exact)
+    }
+    case '$map': {
+      checkMembers(o, ['$map', '$flags'], what)
+      const flags = flagsOf(o, what)
+      if (Array.isArray(v)) {
+        const entries: Array<[CdtNode, CdtNode]> = new Array(v.length)
+        for (let i = 0; i < v.length; i++) {
+          const pair = v[i]
+          if (!Array.isArray(pair) || pair.length !== 2) throw new TypedJsonError(`${w}[${i}]: expected a [key, value] pair`)
+          entries[i] = [jsonToNode(pair[0], `${w}[${i}][0]`, exact), jsonToNode(pair[1], `${w}[${i}][1]`, exact)]
+        }
+        return { t: 'map', flags, entries }
+      }
+      if (v !== null && typeof v === 'object') return plainMapNode(v as { [k: string]: unknown }, flags, w, exact)
+      throw new TypedJsonError(`${w}: expected an object or an array of [key, value] pairs`)
+    }
+    case '$msgpack':
+      throw new TypedJsonError(`${what}: $msgpack is only allowed as a whole bin value`)
+  }
+  const p = TAG_BYTES.get(tag)
+  if (p !== undefined) {
+    checkMembers(o, [tag], what)
+    return { t: 'bytes', p, v: fromBase64(v, w) }
+  }
+  throw new TypedJsonError(`${what}: unknown tag ${JSON.stringify(tag)}`)
+}
