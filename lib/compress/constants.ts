@@ -1,0 +1,30 @@
+// zstd constants shared by the compressor, the decompressor and the frame
+// walker. Frame layout: RFC 8878 §3.1 (Zstandard frames, skippable frames).
+
+/** Frame magic 0xFD2FB528, little-endian on the wire: 28 b5 2f fd. */
+export const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd])
+/** Skippable frames: magic 0x184D2A50..0x184D2A5F (little-endian 5? 2a 4d 18). */
+export const ZSTD_SKIPPABLE_MIN = 0x184d2a50
+export const ZSTD_SKIPPABLE_MASK = 0xfffffff0
+
+/** asbackup's `--compression-level` default 0 means ZSTD_CLEVEL_DEFAULT, which is 3 (§3). */
+export const ZSTD_DEFAULT_LEVEL = 3
+export const ZSTD_MIN_LEVEL = 1
+export const ZSTD_MAX_LEVEL = 22
+
+/**
+ * Size of each output buffer we hand to ZSTD_compressStream2 /
+ * ZSTD_decompressStream (a bit over one 128 KiB block, like
+ * ZSTD_DStreamOutSize). At most a few of these are alive at a time.
+ */
+export const ZSTD_OUT_BUFFER = 128 * 1024
+
+/**
+ * Largest window the decompressor accepts (2^27 = 128 MiB, zstd's default
+ * ZSTD_WINDOWLOG_LIMIT_DEFAULT). asbackup never sets a window, so its frames
+ * use at most 8 MiB at level 22 and 2 MiB at the default level.
+ */
+export const ZSTD_WINDOW_LOG_MAX = 27
+
+/** Stream buffering on both sides of our Transforms (bytes). */
+export const STREAM_HIGH_WATER_MARK = 128 * 1024
