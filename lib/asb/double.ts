@@ -1,0 +1,161 @@
+// Doubles as the C tools print and read them (asb-format.md §1.8).
+//
+// asbackup prints every double with glibc `printf("%.17g")`. JS has no such
+// format: `toPrecision(17)` switches to exponent form at other thresholds and
+// rounds exact ties away from zero, where glibc rounds half to even. So we take
+// the 17 significant digits from `toExponential(16)`, repair the (rare) exact
+// ties, and lay them out with the `%g` rules ourselves.
+//
+// The reader side mirrors dec_text.c: `text_check_floating_point` decides which
+// characters are allowed, then `strtod` converts.
+
+const f64 = new Float64Array(1)
+const u8 = new Uint8Array(f64.buffer)
+// Index of the byte that holds the sign bit (little- or big-endian host).
+const SIGN_BYTE = (() => { f64[0] = -1; return u8[7] === 0xbf ? 7 : 0 })()
+
+/** True when the NaN (or any double) has its sign bit set. */
+export function signBit (x: number): boolean {
+  f64[0] = x
+  return (u8[SIGN_BYTE]! & 0x80) !== 0
+}
+
+/** A NaN with the sign bit set (what strtod returns for "-nan"); V8 keeps the bit through negation. */
+export const NEGATIVE_NAN: number = -NaN
+
+/** 2^25: a non-integral double with at most 25 binary fraction digits can be an exact %.17g tie. */
+const TWO_POW_25 = 33554432
+
+/**
+ * Formats like glibc `printf("%.17g", x)`: `nan`, `-nan`, `inf`, `-inf`, `-0`,
+ * exponent form when the decimal exponent is < -4 or >= 17 (two-digit minimum
+ * exponent with sign), trailing zeros stripped, exact ties rounded half to even.
+ */
+export function formatDouble (x: number): string {
+  if (x !== x) return signBit(x) ? '-nan' : 'nan'
+  if (x === Infinity) return 'inf'
+  if (x === -Infinity) return '-inf'
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0'
+  const neg = x < 0
+  const ax = neg ? -x : x
+  const s = ax.toExponential(16) // "d.dddddddddddddddde+N": 17 significant digits
+  let digits = s[0]! + s.slice(2, 18)
+  let exp = +s.slice(19)
+  if (!Number.isInteger(ax) && Number.isInteger(ax * TWO_POW_25)) {
+    const tie = evenTie(ax)
+    if (tie !== null) { digits = tie.digits; exp = tie.exp }
+  }
+  return (neg ? '-' : '') + layoutG(digits, exp)
+}
+
+/**
+ * For a double whose exact decimal expansion has exactly 18 significant digits
+ * ending in 5 (an exact tie at 17 digits), the half-to-even 17 digits and
+ * exponent; null otherwise. Only called for values with <= 25 binary fraction
+ * digits, where `toFixed(25)` is the exact expansion.
+ */
+function evenTie (ax: number): { digits: string, exp: number } | null {
+  const fixed = ax.toFixed(25)
+  const dot = fixed.indexOf('.')
+  const all = fixed.slice(0, dot) + fixed.slice(dot + 1)
+  let first = 0
+  while (first < all.length && all.charCodeAt(first) === 48) first++
+  let last = all.length
+  while (last > first && all.charCodeAt(last - 1) === 48) last--
+  if (last - first !== 18 || all.charCodeAt(last - 1) !== 53 /* 5 */) return null
+  const exp = dot - 1 - first
+  const trunc = all.slice(first, first + 17)
+  if ((trunc.charCodeAt(16) & 1) === 0) return { digits: trunc, exp }
+  return null // odd: rounding up is right, toExponential already did it
+}
+
+/** Lays out 17 significant digits with decimal exponent `exp` the way `%.17g` does. */
+function layoutG (digits: string, exp: number): string {
+  let end = digits.length
+  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--
+  const sig = digits.slice(0, end)
+  if (exp < -4 || exp >= 17) {
+    const mant = sig.length > 1 ? sig[0] + '.' + sig.slice(1) : sig
+    const ae = exp < 0 ? -exp : exp
+    return mant + (exp < 0 ? 'e-' : 'e+') + (ae < 10 ? '0' + ae : String(ae))
+  }
+  if (exp < 0) return '0.' + '0'.repeat(-exp - 1) + sig
+  if (sig.length <= exp + 1) return sig + '0'.repeat(exp + 1 - sig.length)
+  return sig.slice(0, exp + 1) + '.' + sig.slice(exp + 1)
+}
+
+const NAN = 'nan'
+const INF = 'inf'
+const INFINITY = 'infinity'
+
+function isPrefixCI (word: string, text: string, from: number): boolean {
+  const n = text.length - from
+  if (n > word.length) return false
+  for (let i = 0; i < n; i++) {
+    if ((text.charCodeAt(from + i) | 0x20) !== word.charCodeAt(i)) return false
+  }
+  return true
+}
+
+/**
+ * dec_text.c `text_check_floating_point` applied to every prefix, as the C
+ * reader does while it reads: the index of the first character that makes the
+ * text invalid, or -1 when every prefix is acceptable.
+ */
+export function doubleTextErrorIndex (text: string): number {
+  for (let len = 1; len <= text.length; len++) {
+    if (!checkFloatingPoint(text.slice(0, len))) return len - 1
+  }
+  return -1
+}
+
+function checkFloatingPoint (buf: string): boolean {
+  let i = 0
+  const c0 = buf.charCodeAt(0)
+  if (c0 === 43 || c0 === 45) i++
+  if (i === buf.length) return true
+  if (isPrefixCI(NAN, buf, i) || isPrefixCI(INF, buf, i) || isPrefixCI(INFINITY, buf, i)) return true
+  let dot = false
+  let ex = false
+  let ch = 0
+  while (i < buf.length) {
+    const prev = ch
+    ch = buf.charCodeAt(i++)
+    if (ch >= 48 && ch <= 57) continue
+    if ((ch === 43 || ch === 45) && prev === 101) continue
+    if (ch === 46 && !dot && !ex) { dot = true; continue }
+    if (ch === 101 && !ex) { ex = true; continue }
+    return false
+  }
+  return true
+}
+
+/**
+ * The value strtod gives for text that passed the character check, or
+ * undefined where the C reader reports "Invalid floating-point value"
+ * (strtod stopped before the end). The empty text is 0, as in C.
+ */
+export function strtodChecked (text: string): number | undefined {
+  let i = 0
+  const c0 = text.charCodeAt(0)
+  const neg = c0 === 45
+  if (neg || c0 === 43) i++
+  const rest = text.length - i
+  if (rest === 3 || rest === 8) {
+    const word = text.slice(i).toLowerCase()
+    if (word === NAN) return neg ? NEGATIVE_NAN : NaN
+    if (word === INF || word === INFINITY) return neg ? -Infinity : Infinity
+  }
+  const v = Number(text)
+  return v === v ? v : undefined
+}
+
+/**
+ * Parses a double the way the C reader accepts it (optional sign, then
+ * `nan` / `inf` / `infinity` in any case, or digits with one `.` and one `e`).
+ * Returns undefined for text the C reader rejects.
+ */
+export function parseDouble (text: string): number | undefined {
+  if (doubleTextErrorIndex(text) !== -1) return undefined
+  return strtodChecked(text)
+}
