@@ -42,6 +42,9 @@ export interface ProgressOptions {
   json?: Writable
   /** asbackup machine-readable lines, appended. */
   machinePath?: string
+  /** Counts already done when this run started (a resumed scan); rates exclude them. */
+  startRecords?: number
+  startBytes?: number
   /** Clock, ms (tests). */
   now?: () => number
 }
@@ -60,18 +63,18 @@ export class Progress {
   readonly #now: () => number
   readonly #t0: number
   #ticks = 0
-  #base: { records: number, bytes: number } | null = null
+  readonly #base: { records: number, bytes: number }
   #ttyShown = false
 
   constructor (opts: ProgressOptions) {
     this.#o = opts
     this.#now = opts.now ?? Date.now
     this.#t0 = this.#now()
+    this.#base = { records: opts.startRecords ?? 0, bytes: opts.startBytes ?? 0 }
   }
 
-  /** Rates are measured from the first sample of this run (a resumed run starts with saved counts). */
+  /** Rates count this run only (a resumed run starts with saved counts). */
   sample (records: number, bytes: number): ProgressSample {
-    if (this.#base === null) this.#base = { records, bytes }
     const secs = Math.max(0.001, (this.#now() - this.#t0) / 1000)
     const rps = (records - this.#base.records) / secs
     const bps = (bytes - this.#base.bytes) / secs
