@@ -59,9 +59,18 @@ export const FATAL_CODES: ReadonlySet<number> = new Set<number>([
   ResultCode.NOT_WHITELISTED
 ])
 
-/** The category of a whole single-record call, or of one row of a batch call. */
+/** Client-side code: the request may not have reached the server (connection lost, node gone, timeout). */
+export const CLIENT_RETRY = -8
+/** Client-side code: a client error that retrying cannot fix. */
+export const CLIENT_ERROR = -1
+
+/**
+ * The category of a whole single-record call, or of one row of a batch call.
+ * Negative codes are client-side (CLIENT_ERROR is fatal, the others transient).
+ */
 export function categorize (code: number): Outcome {
   if (code === ResultCode.OK) return 'inserted'
+  if (code < 0) return code === CLIENT_ERROR ? 'fatal' : 'retry'
   if (code === ResultCode.KEY_EXISTS) return 'existed'
   if (code === ResultCode.GENERATION_ERROR) return 'fresher'
   if (IGNORABLE_CODES.has(code)) return 'ignorable'

@@ -8,7 +8,7 @@
 import { AsbError, ErrorCode } from '../errors.js'
 import { describeResultCode } from '../proto/result-codes.js'
 import type { RestoreCounters } from './counters.js'
-import { categorize, retryDelayMs } from './retry.js'
+import { categorize, CLIENT_ERROR, retryDelayMs } from './retry.js'
 import type { Outcome } from './retry.js'
 import type { RecordWriter, WriteCallError, WriteItem } from './writer.js'
 
@@ -121,39 +121,43 @@ export class Uploader {
     return 'fatal'
   }
 
+  /**
+   * Batch mode. A whole call that fails transiently is retried; rows whose
+   * request never reached the server (client-side CLIENT_RETRY, e.g. their
+   * node's connection dropped) are re-sent alone, so rows already written are
+   * never written twice. A server per-row code outside the table is fatal
+   * (asrestore does not retry those).
+   */
   async #runBatch (group: WriteItem[]): Promise<void> {
+    let pending = group
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) {
         if (attempt > this.#o.maxRetries) {
-          this.#failAll(group)
+          this.#failAll(pending)
           throw new AsbError(ErrorCode.SERVER, 'Max batch-write retries exceeded')
         }
         this.#o.counters.retries++
         await this.#sleep(retryDelayMs(attempt, this.#o.retryScaleFactor))
-        if (this.#fatal !== null) { this.#failAll(group); return }
+        if (this.#fatal !== null) { this.#failAll(pending); return }
       }
       let codes: number[]
       try {
-        codes = await this.#o.writer.writeBatch(group)
+        codes = await this.#o.writer.writeBatch(pending)
       } catch (err) {
         const outcome = Uploader.callOutcome(err as WriteCallError)
         if (outcome === 'retry') continue
-        if (outcome === 'ignorable' || outcome === 'existed' || outcome === 'fresher' || outcome === 'inserted') {
-          // a whole-call answer that is really about the (only) record
-          const rc = (err as WriteCallError).resultCode!
-          for (const it of group) this.#settle(it, rc, outcome)
-          return
-        }
-        this.#failAll(group)
+        this.#failAll(pending)
         throw err
       }
-      for (let i = 0; i < group.length; i++) {
-        const code = codes[i] ?? -1
+      const again: WriteItem[] = []
+      for (let i = 0; i < pending.length; i++) {
+        const code = codes[i] ?? CLIENT_ERROR
         const outcome = categorize(code)
-        // batch: a per-record code outside the table is fatal, not retried
-        this.#settle(group[i]!, code, outcome === 'retry' ? 'fatal' : outcome)
+        if (outcome === 'retry' && code < 0) { again.push(pending[i]!); continue }
+        this.#settle(pending[i]!, code, outcome === 'retry' ? 'fatal' : outcome)
       }
-      return
+      if (again.length === 0) return
+      pending = again
     }
   }
 

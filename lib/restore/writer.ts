@@ -21,9 +21,15 @@ export interface WriteCallError extends Error {
   resultCode?: number
 }
 
+/**
+ * Result codes are the server's, or negative client-side codes:
+ * CLIENT_RETRY (-8) when the request may not have reached the server
+ * (connection lost, node unreachable, timeout: re-sent), CLIENT_ERROR (-1)
+ * for a client failure retrying cannot fix.
+ */
 export interface RecordWriter {
-  /** One batch-index write call; resolves with one result code per item, in order. Rejects when the call as a whole failed. */
+  /** Batch-index write; one result code per item, in order. Rejects only when the call as a whole failed. */
   writeBatch: (items: WriteItem[]) => Promise<number[]>
-  /** One single-record write; resolves with its result code. Rejects on network errors/timeouts. */
+  /** One single-record write; its result code. */
   writeOne: (item: WriteItem) => Promise<number>
 }
