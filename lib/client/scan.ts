@@ -177,7 +177,7 @@ export class PartitionScan extends Readable {
 
   async #run (): Promise<void> {
     const deadline = this.#o.totalTimeoutMs > 0 ? Date.now() + this.#o.totalTimeoutMs : Infinity
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; ;) {
       const pending = [...this.#parts.values()].filter(p => !p.done)
       if (pending.length === 0 || this.#stopped || this.#limitReached()) return
       for (const p of pending) p.retry = false
@@ -187,14 +187,18 @@ export class PartitionScan extends Readable {
       if (this.#stopped || this.#limitReached()) return
       const left = [...this.#parts.values()].filter(p => !p.done)
       if (left.length === 0) return
+      // Jobs cut short by their SAMPLE_MAX leave partitions pending without any
+      // failure: fetch the next page from the saved digests, not a retry.
+      if (errors.length === 0 && left.every(p => !p.retry)) continue
+      attempt++
       const reason = errors.length > 0 ? errors[errors.length - 1].message : `${left.length} partitions unavailable`
-      if (attempt >= this.#o.maxRetries) {
-        throw new AsbError(ErrorCode.SERVER, `scan of ${this.#o.namespace} gave up after ${attempt + 1} attempts with ${left.length} partitions left: ${reason}`, { cause: errors[errors.length - 1] })
+      if (attempt > this.#o.maxRetries) {
+        throw new AsbError(ErrorCode.SERVER, `scan of ${this.#o.namespace} gave up after ${attempt} attempts with ${left.length} partitions left: ${reason}`, { cause: errors[errors.length - 1] })
       }
       if (Date.now() >= deadline) {
         throw new AsbError(ErrorCode.TIMEOUT, `scan of ${this.#o.namespace} exceeded its total timeout of ${this.#o.totalTimeoutMs} ms with ${left.length} partitions left: ${reason}`)
       }
-      this.emit('retry', { attempt: attempt + 1, partitions: left.length, reason } satisfies RetryEvent)
+      this.emit('retry', { attempt, partitions: left.length, reason } satisfies RetryEvent)
       if (this.#o.retryDelayMs > 0) await new Promise(resolve => setTimeout(resolve, this.#o.retryDelayMs))
       try {
         await this.#cluster.refresh()
@@ -251,7 +255,7 @@ export class PartitionScan extends Readable {
     await Promise.all(Array.from({ length: concurrent }, worker))
   }
 
-  #request (parts: PartState[], concurrent: number, taskId: bigint): Buffer {
+  #request (parts: PartState[], concurrent: number, taskId: bigint, sampleMax: number): Buffer {
     const o = this.#o
     const fields: Field[] = [{ type: FieldType.NAMESPACE, data: Buffer.from(o.namespace, 'utf8') }]
     if (typeof o.set === 'string' && o.set !== '') fields.push({ type: FieldType.SET, data: Buffer.from(o.set, 'utf8') })
@@ -263,7 +267,7 @@ export class PartitionScan extends Readable {
     const resumed = parts.filter(p => p.digest !== null).map(p => p.digest!)
     if (fresh.length > 0) fields.push({ type: FieldType.PID_ARRAY, data: encodePidArray(fresh) })
     if (resumed.length > 0) fields.push({ type: FieldType.DIGEST_ARRAY, data: encodeDigestArray(resumed) })
-    if (o.maxRecords > 0) fields.push(u64Field(FieldType.SAMPLE_MAX, o.maxRecords - this.#emitted))
+    if (sampleMax > 0) fields.push(u64Field(FieldType.SAMPLE_MAX, sampleMax))
     return encodeMessage(makeMessage({
       info1: Info1.READ | (o.noBins ? Info1.GET_NO_BINS : 0),
       info3: Info3.PARTITION_DONE,
@@ -278,7 +282,9 @@ export class PartitionScan extends Readable {
     for (const p of parts) byId.set(p.id, p)
     const taskId = newTaskId()
     this.taskIds.push(taskId)
-    const req = this.#request(parts, concurrent, taskId)
+    const sampleMax = this.#o.maxRecords > 0 ? this.#o.maxRecords - this.#emitted : 0
+    let got = 0
+    const req = this.#request(parts, concurrent, taskId, sampleMax)
     const conn = await node.acquire()
     this.#active.add(conn)
     let clean = false
@@ -296,7 +302,9 @@ export class PartitionScan extends Readable {
           off = item.end
           if ((item.info3 & Info3.LAST) !== 0) {
             if (item.resultCode !== ResultCode.OK) throw new ServerError(item.resultCode, `scan on ${node.name} ended with ${describeResultCode(item.resultCode)}`)
-            for (const p of parts) if (!p.retry) p.done = true
+            // A job that hit its SAMPLE_MAX may have stopped inside any of its
+            // partitions: they stay pending (resumable from their digests).
+            if (sampleMax === 0 || got < sampleMax) for (const p of parts) if (!p.retry) p.done = true
             clean = true
             return
           }
@@ -317,6 +325,7 @@ export class PartitionScan extends Readable {
           if (p === undefined) throw new AsbError(ErrorCode.PROTOCOL, `scan answer from ${node.name} holds a record of partition ${partitionId(rec.digest)}, which was not requested`)
           if (this.#stopped) throw new Stop()
           if (this.#limitReached()) throw new Stop()
+          got++
           this.#emit(p, rec)
         }
       }
