@@ -1,0 +1,134 @@
+// %.17g formatting and C-style double reading (asb-format.md §1.8).
+import t from 'tap'
+import { doubleTextErrorIndex, formatDouble, NEGATIVE_NAN, parseDouble, signBit } from '../../lib/asb/double.js'
+
+// Every vector of the table in asb-format.md §1.8 (glibc output checked upstream).
+const VECTORS: Array<[number, string]> = [
+  [0.0, '0'],
+  [-0.0, '-0'],
+  [1.2345, '1.2344999999999999'],
+  [1.234567890123456, '1.234567890123456'],
+  [0.1, '0.10000000000000001'],
+  [1e-20, '9.9999999999999995e-21'],
+  [1e20, '1e+20'],
+  [1e-5, '1.0000000000000001e-05'],
+  [1e-4, '0.0001'],
+  [1e16, '10000000000000000'],
+  [1e17, '1e+17'],
+  [123456789012345678.0, '1.2345678901234568e+17'],
+  [2.2250738585072014e-308, '2.2250738585072014e-308'],
+  [1.7976931348623157e308, '1.7976931348623157e+308'],
+  [5e-324, '4.9406564584124654e-324'],
+  [NaN, 'nan'],
+  [NEGATIVE_NAN, '-nan'],
+  [Infinity, 'inf'],
+  [-Infinity, '-inf'],
+  [3.0, '3']
+]
+
+t.test('formats every §1.8 vector like glibc %.17g', async t => {
+  for (const [x, text] of VECTORS) t.equal(formatDouble(x), text, `${String(x)} -> ${text}`)
+})
+
+t.test('formats the golden file doubles', async t => {
+  t.equal(formatDouble(1 / 3), '0.33333333333333331')
+  t.equal(formatDouble(-123.456), '-123.456')
+  t.equal(formatDouble(-1.7976931348623157e308), '-1.7976931348623157e+308')
+  t.equal(formatDouble(2.5), '2.5')
+  t.equal(formatDouble(2), '2')
+})
+
+t.test('switches to exponent form below 1e-4 and from 1e17, with two exponent digits', async t => {
+  t.equal(formatDouble(0.00012), '0.00012')
+  t.equal(formatDouble(0.000012), '1.2e-05')
+  t.equal(formatDouble(99999999999999999), '1e+17') // rounds to 1e17
+  t.equal(formatDouble(12345678901234567), '12345678901234568')
+  t.equal(formatDouble(1e100), '1.0000000000000000e+100'.replace(/\.?0+e/, 'e'))
+  t.equal(formatDouble(1.5e-300), '1.5000000000000001e-300')
+  t.equal(formatDouble(-2e-7), '-1.9999999999999999e-07')
+})
+
+t.test('rounds exact ties at the 17th digit half to even, unlike toPrecision', async t => {
+  // 1000000000000000.25 is exact in binary; its 18 digits end in 5.
+  t.equal((1000000000000000.25).toPrecision(17), '1000000000000000.3', 'JS rounds the tie up')
+  t.equal(formatDouble(1000000000000000.25), '1000000000000000.2', 'glibc: to even (2)')
+  t.equal(formatDouble(1000000000000000.75), '1000000000000000.8', 'glibc: to even (8)')
+  t.equal(formatDouble(-1000000000000000.25), '-1000000000000000.2')
+  t.equal(formatDouble(1000000000000001.25), '1000000000000001.2')
+  t.equal(formatDouble(1000000000000001.75), '1000000000000001.8')
+  // 0.5 + 2^-? values with short expansions are not ties
+  t.equal(formatDouble(0.375), '0.375')
+  t.equal(formatDouble(1125899906842624.5), '1125899906842624.5')
+})
+
+t.test('NaN keeps its sign bit through formatting', async t => {
+  t.equal(signBit(NEGATIVE_NAN), true)
+  t.equal(signBit(NaN), false)
+  t.equal(formatDouble(parseDouble('-nan')!), '-nan')
+  t.equal(formatDouble(parseDouble('nan')!), 'nan')
+})
+
+t.test('parses what the C reader accepts', async t => {
+  const ok: Array<[string, number]> = [
+    ['0', 0], ['-0', -0], ['1.5', 1.5], ['1.', 1], ['.5', 0.5], ['-.5', -0.5], ['1e5', 1e5], ['1e+5', 1e5],
+    ['1e-5', 1e-5], ['+2', 2], ['', 0], ['inf', Infinity], ['-INF', -Infinity], ['Infinity', Infinity],
+    ['1e999', Infinity], ['1e-999', 0], ['0.10000000000000001', 0.1], ['9.9999999999999995e-21', 1e-20]
+  ]
+  for (const [text, v] of ok) t.ok(Object.is(parseDouble(text), v), `${JSON.stringify(text)} -> ${v}`)
+  t.ok(Number.isNaN(parseDouble('NaN')))
+  for (const text of ['1E5', '1e', '1e+', '-', '+', '.', 'e5', 'in', 'infin', 'nan(1)', '0x10', '1.2.3', '1e5e', ' 1', '1 ']) {
+    t.equal(parseDouble(text), undefined, `${JSON.stringify(text)} rejected`)
+  }
+})
+
+t.test('reports the first character the C check refuses', async t => {
+  t.equal(doubleTextErrorIndex('1.5x'), 3)
+  t.equal(doubleTextErrorIndex('1E5'), 1)
+  t.equal(doubleTextErrorIndex('1.2.3'), 3)
+  t.equal(doubleTextErrorIndex('infinityx'), 8)
+  t.equal(doubleTextErrorIndex('1e'), -1, 'a valid prefix: strtod fails later')
+})
+
+t.test('round-trips random doubles through format and parse', async t => {
+  const f = new Float64Array(1)
+  const u = new Uint32Array(f.buffer)
+  let seed = 12345
+  const rnd = (): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed }
+  let bad = 0
+  for (let i = 0; i < 20000; i++) {
+    u[0] = rnd(); u[1] = rnd()
+    const x = f[0]!
+    if (Number.isNaN(x)) continue
+    const back = parseDouble(formatDouble(x))
+    if (!Object.is(back, x)) bad++
+  }
+  t.equal(bad, 0)
+})
+
+t.test('matches glibc %.17g on 8769 vectors from test/asb/fixtures/gen-g17.c', async t => {
+  const { readFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { ROOT } = await import('../helpers.js')
+  const lines = readFileSync(join(ROOT, 'test', 'asb', 'fixtures', 'g17-vectors.txt'), 'latin1').trim().split('\n')
+  const view = new DataView(new ArrayBuffer(8))
+  const bad: string[] = []
+  let ties = 0
+  for (const line of lines) {
+    const [hex, text] = line.split(' ') as [string, string]
+    view.setBigUint64(0, BigInt('0x' + hex))
+    const x = view.getFloat64(0)
+    const mine = formatDouble(x)
+    if (mine !== text) bad.push(`${hex}: ${mine} != ${text}`)
+    if (Number.isFinite(x) && x !== 0) {
+      // digits JS alone would give (ties rounded up) vs glibc's digits
+      const e = Math.abs(x).toExponential(16)
+      const js = (e[0]! + e.slice(2, 18)).replace(/0+$/, '')
+      const c = text.replace('-', '').replace('.', '').replace(/e.*/, '').replace(/^0+/, '').replace(/0+$/, '')
+      if (js !== c) ties++
+    }
+    if (!Object.is(parseDouble(text), x)) bad.push(`${hex}: parse(${text}) != x`)
+  }
+  t.equal(lines.length, 8769)
+  t.same(bad.slice(0, 10), [], 'no mismatches')
+  t.ok(ties >= 100, `the vectors exercise exact ties (${ties})`)
+})
