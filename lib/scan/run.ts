@@ -229,7 +229,7 @@ export async function runScan (o: RunScanOptions): Promise<RunScanResult> {
         if (parts.length === 0) continue
         const desc = describeJob(job)
         o.log?.(`Starting backup for ${desc}`)
-        const before = emitted
+        let jobRecords = 0
         const jobAbort = new AbortController()
         const relay = (): void => jobAbort.abort()
         stopAll.signal.addEventListener('abort', relay, { once: true })
@@ -248,6 +248,7 @@ export async function runScan (o: RunScanOptions): Promise<RunScanResult> {
             if (stopAll.signal.aborted) break
             if (o.maxRecords > 0 && emitted >= o.maxRecords) { limitReached = true; stopAll.abort(); break }
             emitted++
+            jobRecords++
             await sink.addRecord(rec)
           }
         } finally {
@@ -260,7 +261,7 @@ export async function runScan (o: RunScanOptions): Promise<RunScanResult> {
         }
         // every record of this job is in the sink: its partitions are done once that commits
         sink.addDone(parts.map(p => p.id))
-        o.log?.(`Completed backup for ${desc}, records: ${emitted - before}`)
+        o.log?.(`Completed backup for ${desc}, records: ${jobRecords}`)
         if (o.maxRecords > 0 && emitted >= o.maxRecords) { limitReached = true; stopAll.abort() }
       }
     }
