@@ -32,6 +32,8 @@ export interface S3ClientOptions {
    * streaming checksums), 'when_supported' on AWS.
    */
   checksum?: ChecksumMode
+  /** Static credentials; default: the SDK chain (env, --s3-profile files, SSO, IMDS...). */
+  credentials?: { accessKeyId: string, secretAccessKey: string, sessionToken?: string }
   /** SDK log level (default 'fatal': nothing but fatal errors). */
   logLevel?: S3LogLevel
   /** Where SDK log lines go (one line each). */
@@ -78,6 +80,7 @@ export function createS3Client (opts: S3ClientOptions = {}): S3Client {
   if (opts.region !== undefined) config.region = opts.region
   else if (opts.endpoint !== undefined) config.region = 'us-east-1'
   if (opts.profile !== undefined) config.profile = opts.profile
+  if (opts.credentials !== undefined) config.credentials = opts.credentials
   if (opts.endpoint !== undefined) {
     try {
       // eslint-disable-next-line no-new

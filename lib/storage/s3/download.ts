@@ -9,6 +9,7 @@
 // instead of splicing two versions. A body broken mid-way resumes with a new
 // GET from the last byte received; attempts that made progress do not count
 // against the retry limit.
+import { setMaxListeners } from 'node:events'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
@@ -63,6 +64,7 @@ export function createDownloadStream (opts: DownloadOptions): Readable & { info:
   const concurrency = Math.max(1, opts.concurrency ?? 32)
   const emit = opts.onEvent ?? (() => {})
   const ac = new AbortController()
+  setMaxListeners(0, ac.signal) // one listener per in-flight request
   const onOuterAbort = (): void => { ac.abort(opts.signal?.reason) }
   if (opts.signal?.aborted === true) onOuterAbort()
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true })

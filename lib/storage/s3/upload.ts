@@ -10,9 +10,11 @@
 //      ▲                                           │
 //      └──── not read while all slots are busy ◀───┘   (backpressure to stdin)
 //
-// Memory: at most `concurrency` parts in flight plus the one being filled.
+// Memory: at most `concurrency` parts in flight plus the one being filled
+// (fewer in flight once unknown-size parts have grown: part-size.ts partsInFlight).
 // Input shorter than one part goes up with a single PutObject.
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { addAbortSignal } from 'node:stream'
 import type { Readable } from 'node:stream'
 import {
@@ -21,7 +23,7 @@ import {
 } from '@aws-sdk/client-s3'
 import type { CompletedPart, S3Client } from '@aws-sdk/client-s3'
 import { AsbError, ErrorCode } from '../../errors.js'
-import { MAX_PARTS, MIN_PART_SIZE, partSizer } from './part-size.js'
+import { MAX_PARTS, MIN_PART_SIZE, partSizer, partsInFlight } from './part-size.js'
 import { describeError, withRetry } from './retry.js'
 import type { RetryOptions } from './retry.js'
 import { formatS3Url } from './url.js'
@@ -69,6 +71,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
   const emit = opts.onEvent ?? (() => {})
   // Our controller: aborted by the caller's signal or by our first fatal error.
   const ac = new AbortController()
+  setMaxListeners(0, ac.signal) // one listener per in-flight request
   const onOuterAbort = (): void => { ac.abort(opts.signal?.reason) }
   if (opts.signal?.aborted === true) onOuterAbort()
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true })
@@ -111,14 +114,16 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
       uploadId = out.UploadId
       emit({ type: 'create', uploadId })
     }
-    while (inflight.size >= concurrency) await Promise.race(inflight)
+    const slots = partsInFlight(concurrency, sizeOf(1), body.length)
+    while (inflight.size >= slots) await Promise.race(inflight)
     if (failure !== undefined) throw failure
     const n = ++partNumber
     if (n > MAX_PARTS) {
       throw new AsbError(ErrorCode.STORAGE, `${url}: input exceeds ${MAX_PARTS} parts of this size; raise --expected-size or --s3-min-part-size`)
     }
     const p: Promise<void> = putPart(n, body).catch((err: unknown) => {
-      if (failure === undefined) failure = wrap(err, `part ${n}`)
+      // The first failure wins; once aborted (signal or an earlier part), that reason is the story.
+      if (failure === undefined) failure = ac.signal.aborted ? ac.signal.reason : wrap(err, `part ${n}`)
       ac.abort(failure)
     }).finally(() => { inflight.delete(p) })
     inflight.add(p)
@@ -182,7 +187,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
     }
     return { bytes: total, size, etag: head.ETag ?? '', parts: uploadId === undefined ? 0 : partNumber }
   } catch (err) {
-    const reason = ac.signal.aborted ? (failure ?? ac.signal.reason ?? err) : err
+    const reason: unknown = ac.signal.aborted ? ac.signal.reason : err
     ac.abort(reason)
     await Promise.allSettled([...inflight])
     let cleanup = ''
