@@ -214,8 +214,11 @@ export class ZstdDecompress extends Duplex {
             this.#cb = null
             this.#src = EMPTY
             this.#srcPos = this.#stepEnd = 0
-            if (cb !== null) cb()
-            return
+            if (cb === null) return
+            cb()
+            // The writable side may hand us the next chunk from inside cb().
+            if (this.#cb === null) return
+            continue
           }
           this.#stepEnd = this.#srcPos + this.#walker.step(this.#src, this.#srcPos)
         }
@@ -227,6 +230,9 @@ export class ZstdDecompress extends Duplex {
         if (this.#draining && !this.#emit()) { this.#waiting = true; return }
       }
     } catch (err) {
+      // What was decoded before the damage goes out (as it would have with
+      // another chunking); nothing after it.
+      if (this.#pos > 0) this.#emit()
       this.#fail(this.#corrupt(err))
     } finally {
       this.#pumping = false
