@@ -7,6 +7,7 @@ import {
   makeMessage, type AsMessage, type Field, type Op
 } from '../proto/message.js'
 import { ResultCode } from '../proto/result-codes.js'
+import { normaliseCdt } from './cdt.js'
 import { compileFilter, evalFilter } from './expr.js'
 import { NamespaceStore, nowVoidSeconds, type StoredBin, type StoredRecord } from './store.js'
 
@@ -153,10 +154,10 @@ function executeWrite (ns: NamespaceStore, digest: Buffer, existing: StoredRecor
   if ((req.info3 & (Info3.UPDATE_ONLY | Info3.REPLACE_ONLY)) !== 0 && existing === undefined) return fail(ResultCode.KEY_NOT_FOUND)
   if (existing !== undefined && !genCheck(req, existing)) return fail(ResultCode.GENERATION_ERROR, curGen)
   const voidTime = voidTimeFor(req.recordTtl, ns, existing, nowMs)
-  if (voidTime === null) return fail(ResultCode.PARAMETER_ERROR)
-  if (ttlForbidden(req.recordTtl, ns)) return fail(ResultCode.FAIL_FORBIDDEN)
+  if (voidTime === null) return fail(ResultCode.PARAMETER_ERROR, curGen)
+  if (ttlForbidden(req.recordTtl, ns)) return fail(ResultCode.FAIL_FORBIDDEN, curGen)
   const keyField = field(req.fields, FieldType.KEY)
-  if (keyField !== undefined && existing?.key != null && !existing.key.equals(keyField)) return fail(ResultCode.KEY_MISMATCH)
+  if (keyField !== undefined && existing?.key != null && !existing.key.equals(keyField)) return fail(ResultCode.KEY_MISMATCH, curGen)
 
   const replace = (req.info3 & (Info3.CREATE_OR_REPLACE | Info3.REPLACE_ONLY)) !== 0
   const bins = new Map<string, StoredBin>(existing === undefined || replace ? [] : existing.bins)
@@ -164,7 +165,7 @@ function executeWrite (ns: NamespaceStore, digest: Buffer, existing: StoredRecor
   const out: Op[] = []
   let onlyDeletes = true
   for (const o of req.ops) {
-    if (o.name.length > MAX_BIN_NAME) return fail(ResultCode.BIN_NAME_TOO_LONG)
+    if (o.name.length > MAX_BIN_NAME) return fail(ResultCode.BIN_NAME_TOO_LONG, curGen)
     const k = binKey(o.name)
     switch (o.op) {
       case OpType.READ: {
@@ -177,8 +178,11 @@ function executeWrite (ns: NamespaceStore, digest: Buffer, existing: StoredRecor
         if (o.particle === Particle.NIL) {
           bins.delete(k)
         } else {
-          const v = normaliseParticle(o.particle, o.value)
-          if (v === null) return fail(ResultCode.PARAMETER_ERROR)
+          let v = normaliseParticle(o.particle, o.value)
+          if (v === null) return fail(ResultCode.PARAMETER_ERROR, curGen)
+          if (o.particle === Particle.MAP || o.particle === Particle.LIST) {
+            try { v = normaliseCdt(v) } catch { return fail(ResultCode.SERVER_ERROR, curGen) }
+          }
           bins.set(k, { particle: o.particle, value: Buffer.from(v) })
           onlyDeletes = false
         }
@@ -187,10 +191,10 @@ function executeWrite (ns: NamespaceStore, digest: Buffer, existing: StoredRecor
       case OpType.INCR: {
         onlyDeletes = false
         const v = normaliseParticle(o.particle, o.value)
-        if (v === null || (o.particle !== Particle.INTEGER && o.particle !== Particle.DOUBLE)) return fail(ResultCode.PARAMETER_ERROR)
+        if (v === null || (o.particle !== Particle.INTEGER && o.particle !== Particle.DOUBLE)) return fail(ResultCode.PARAMETER_ERROR, curGen)
         const b = bins.get(k)
         if (b === undefined) { bins.set(k, { particle: o.particle, value: Buffer.from(v) }); break }
-        if (b.particle !== o.particle) return fail(ResultCode.BIN_TYPE_ERROR)
+        if (b.particle !== o.particle) return fail(ResultCode.BIN_TYPE_ERROR, curGen)
         const nb = Buffer.allocUnsafe(8)
         if (o.particle === Particle.INTEGER) nb.writeBigInt64BE(BigInt.asIntN(64, b.value.readBigInt64BE(0) + v.readBigInt64BE(0)))
         else nb.writeDoubleBE(b.value.readDoubleBE(0) + v.readDoubleBE(0))
@@ -217,7 +221,7 @@ function executeWrite (ns: NamespaceStore, digest: Buffer, existing: StoredRecor
         break
       default:
         // CDT, bit, HLL and expression operations are not modelled by the test server
-        return fail(ResultCode.UNSUPPORTED_FEATURE)
+        return fail(ResultCode.UNSUPPORTED_FEATURE, curGen)
     }
     if (respondAll) out.push({ op: o.op, particle: 0, name: o.name, value: EMPTY })
   }
