@@ -108,6 +108,7 @@ function readPasswordFromTty (): string {
 
 export async function main (argv: string[]): Promise<number> {
   const args = await parser(argv).parseAsync()
+  if (argv.includes('--help') || argv.includes('--version')) return EXIT_OK
   const a = args as unknown as RawScanArgs & { [k: string]: unknown }
   const log = makeLog(NAME, args.verbose)
   const cfg = buildScanConfig(a)
