@@ -2,7 +2,8 @@
 // connection, and collects the answers as whole proto messages.
 import { connect, type Socket } from 'node:net'
 import { ProtoSplitter, ProtoType, type ProtoMessage } from '../../lib/proto/header.js'
-import { decodeMessage, decodeMessages, FieldType, getField, Info1, Info3 } from '../../lib/proto/message.js'
+import { decodeMessage, decodeMessages, encodeMessage, FieldType, getField, Info1, Info3, type AsMessage } from '../../lib/proto/message.js'
+import { encodeInfoRequest, parseInfoResponse } from '../../lib/proto/info.js'
 import type { CapturedMessage } from '../proto/load-captures.js'
 
 export class ReplayConn {
@@ -29,6 +30,24 @@ export class ReplayConn {
     })
   }
 
+  /** Wraps an already connected socket (e.g. TLS). */
+  static wrap (socket: Socket): ReplayConn { return new ReplayConn(socket) }
+
+  /** Info commands -> values. */
+  async info (cmds: string[]): Promise<Map<string, string>> {
+    const r = await this.send(encodeInfoRequest(cmds), false)
+    return parseInfoResponse(r[0]?.body ?? Buffer.alloc(0))
+  }
+
+  /** An AS_MSG request; the answer's as_msgs (streams flattened). */
+  async msg (m: AsMessage): Promise<AsMessage[]> {
+    const streaming = (m.info1 & Info1.BATCH) !== 0 || getField(m, FieldType.DIGEST) === undefined
+    const r = await this.send(encodeMessage(m), streaming)
+    return r.flatMap(p => decodeMessages(p.body))
+  }
+
+  get closed (): boolean { return this.#closed }
+
   async next (timeoutMs = 5000): Promise<ProtoMessage | null> {
     const deadline = Date.now() + timeoutMs
     while (this.#queue.length === 0) {
@@ -44,9 +63,13 @@ export class ReplayConn {
 
   /** Sends a request and reads its whole answer (one proto, or a stream up to LAST for scans/batches). */
   async request (req: CapturedMessage): Promise<ProtoMessage[]> {
-    this.#socket.write(req.bytes)
+    return this.send(req.bytes, isStreaming(req))
+  }
+
+  /** Sends bytes; reads one proto, or (streaming) protos up to LAST or an up-front error. */
+  async send (bytes: Buffer, streaming: boolean): Promise<ProtoMessage[]> {
+    this.#socket.write(bytes)
     const out: ProtoMessage[] = []
-    const streaming = isStreaming(req)
     for (;;) {
       const m = await this.next()
       if (m === null) return out
