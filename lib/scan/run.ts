@@ -199,6 +199,9 @@ export async function runScan (o: RunScanOptions): Promise<RunScanResult> {
   if (o.signal?.aborted === true) onStop()
   o.signal?.addEventListener('abort', onStop, { once: true })
 
+  // write errors reach the write callbacks; keep the 'error' event from going unhandled
+  const onOutError = (err: unknown): void => { firstError ??= err; stopAll.abort() }
+  o.out.on('error', onOutError)
   let emitted = state.counts.records
   const timers: NodeJS.Timeout[] = []
   if (o.saveState !== undefined) {
@@ -274,6 +277,7 @@ export async function runScan (o: RunScanOptions): Promise<RunScanResult> {
   } finally {
     for (const t of timers) clearInterval(t)
     o.signal?.removeEventListener('abort', onStop)
+    o.out.off('error', onOutError)
   }
   // commit whatever was read (unless the output itself failed)
   if (sink.failed === null) {
