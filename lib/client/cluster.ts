@@ -150,9 +150,11 @@ export class Cluster {
   /** Connect to an address and identify the node there; null on failure. */
   async #validate (address: HostAddress, expectName?: string): Promise<{ node: ClusterNode, error: null } | { node: null, error: Error }> {
     let conn
+    let session = null
     try {
       const r = await ClusterNode.connect(address, this.#nodeOpts)
       conn = r.conn
+      session = r.session
       const cmds = ['node', 'partition-generation', 'build']
       if (this.#opts.clusterName !== undefined) cmds.push('cluster-name')
       const m = await conn.request(encodeInfoRequest(cmds), this.#opts.infoTimeoutMs ?? 10_000)
@@ -165,7 +167,9 @@ export class Cluster {
         throw new AsbError(ErrorCode.CONNECTION, `${address.host}:${address.port} belongs to cluster '${info.get('cluster-name') ?? ''}', expected '${this.#opts.clusterName}'`)
       }
       if (Number(info.get('partition-generation')) === -1) throw new AsbError(ErrorCode.CONNECTION, `node ${name} is not ready (partition-generation -1)`)
-      const node = new ClusterNode(name, address, this.#nodeOpts)
+      // the validated connection becomes the node's first pooled one
+      const node = new ClusterNode(name, address, this.#nodeOpts, { conn, session })
+      conn = undefined
       return { node, error: null }
     } catch (err) {
       return { node: null, error: err as Error }

@@ -34,10 +34,16 @@ export class ClusterNode {
   failures = 0
   active = true
 
-  constructor (name: string, address: HostAddress, opts: NodeOptions) {
+  /** `first`: an authenticated connection (and its session) to start the pool with. */
+  constructor (name: string, address: HostAddress, opts: NodeOptions, first?: { conn: Connection, session: Session | null }) {
     this.name = name
     this.address = address
     this.#opts = opts
+    if (first !== undefined) {
+      this.#session = first.session
+      this.#open = 1
+      this.#idle.push(first.conn)
+    }
   }
 
   toString (): string {

@@ -61,6 +61,8 @@ export interface FakeCluster {
   owner: number[]
   logins: number
   authenticates: number
+  /** Forget every session token (the next AUTHENTICATE gets 66 EXPIRED_SESSION). */
+  expireSessions: () => void
   close: () => Promise<void>
 }
 
@@ -71,7 +73,7 @@ export async function startFakeCluster (o: FakeClusterOptions = {}): Promise<Fak
   const store = new Map<string, FakeRecord>()
   const owner = Array.from({ length: 4096 }, (_, p) => p % n)
   const tokens = new Set<string>()
-  const cluster: FakeCluster = { nodes: [], store, seeds: '', namespace: ns, owner, logins: 0, authenticates: 0, close: async () => {} }
+  const cluster: FakeCluster = { nodes: [], store, seeds: '', namespace: ns, owner, logins: 0, authenticates: 0, expireSessions: () => { tokens.clear() }, close: async () => {} }
 
   const bitmap = (idx: number): string => {
     const b = Buffer.alloc(512)
@@ -224,6 +226,12 @@ export async function startFakeCluster (o: FakeClusterOptions = {}): Promise<Fak
     sock.write(encodeMessages([makeMessage({ generation: cur.generation, recordTtl: cur.voidTime, ops: cur.ops.map(op => ({ ...op, op: OpType.READ })) })]))
   }
 
+  const hashes = new Map<string, string>()
+  const hashed = (pw: string): string => {
+    let h = hashes.get(pw)
+    if (h === undefined) { h = hashPassword(pw); hashes.set(pw, h) }
+    return h
+  }
   const handleAdmin = (sock: Socket, body: Buffer, state: { authed: boolean }): void => {
     const m = decodeAdminMessage(body)
     const reply = (resultCode: number, fields: Array<{ id: number, data: Buffer }> = []): void => {
@@ -236,7 +244,7 @@ export async function startFakeCluster (o: FakeClusterOptions = {}): Promise<Fak
       const user = field(AdminField.USER) ?? ''
       const pw = o.users[user]
       if (pw === undefined) { reply(60); return }
-      if (field(AdminField.CREDENTIAL) !== hashPassword(pw)) { reply(65); return }
+      if (field(AdminField.CREDENTIAL) !== hashed(pw)) { reply(65); return }
       const token = randomBytes(16)
       tokens.add(token.toString('hex'))
       state.authed = true
