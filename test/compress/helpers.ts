@@ -28,6 +28,26 @@ export async function throughCatch (input: Buffer, stages: Duplex[], pieceSize =
   }
 }
 
+/**
+ * Write `input` piece by piece into one stage, collecting its 'data' events
+ * as they happen, so the output seen before an error is exact.
+ */
+export async function drive (stage: Duplex, input: Buffer, pieceSize: number): Promise<{ out: Buffer, err: Error | undefined }> {
+  const out: Buffer[] = []
+  stage.on('data', (c: Buffer) => out.push(c))
+  const done = new Promise<Error | undefined>((resolve) => {
+    stage.on('error', resolve)
+    stage.on('end', () => { resolve(undefined) })
+  })
+  for (const p of pieces(input, pieceSize)) {
+    if (stage.destroyed) break
+    await new Promise<void>((resolve) => { stage.write(p, () => { resolve() }) })
+  }
+  if (!stage.destroyed) stage.end()
+  const err = await done
+  return { out: Buffer.concat(out), err }
+}
+
 export function * pieces (buf: Buffer, size: number): Generator<Buffer> {
   if (buf.length === 0) return
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, Math.min(buf.length, i + size))
