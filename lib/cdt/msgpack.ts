@@ -47,6 +47,8 @@ export const CDT_PREFIXES: ReadonlySet<number> = new Set<number>([
 
 class Reader {
   pos = 0
+  /** Called before each value is read (position at its first byte). */
+  onValue: ((r: Reader) => void) | null = null
   constructor (readonly buf: Buffer) {}
 
   need (n: number): void {
@@ -56,6 +58,7 @@ class Reader {
   node (depth: number): CdtNode {
     const b = this.buf
     this.need(1)
+    if (this.onValue !== null) this.onValue(this)
     const start = this.pos
     const c = b[this.pos++]!
     if (c <= 0x7f) return { t: 'int', v: BigInt(c) }
@@ -265,15 +268,43 @@ export function canonicalCdt (buf: Buffer, type: number): CdtNode | null {
     throw err
   }
   if (type === Particle.LIST ? node.t !== 'list' : node.t !== 'map') return null
-  if (!hasOnlyTypedPrefixes(node)) return null
-  return encodeCdt(node).equals(buf) ? node : null
+  if (!typedExactly(node)) return null
+  const again = encodeCdt(node)
+  if (!again.equals(buf)) return null
+  // NaN payloads: a typed NaN stands for the canonical quiet NaN only
+  return hasOddNaN(buf) ? null : node
 }
 
-function hasOnlyTypedPrefixes (n: CdtNode): boolean {
+/** True for the quiet NaN bit patterns `7ff8 0..` / `fff8 0..` (float64) and `7fc0 0000` / `ffc0 0000` (float32). */
+export function isQuietNaN (b: Buffer, at: number, size: 4 | 8): boolean {
+  if ((b[at]! & 0x7f) !== 0x7f) return false
+  if (b[at + 1] !== (size === 8 ? 0xf8 : 0xc0)) return false
+  for (let i = 2; i < size; i++) if (b[at + i] !== 0) return false
+  return true
+}
+
+function typedExactly (n: CdtNode): boolean {
   switch (n.t) {
     case 'bytes': return CDT_PREFIXES.has(n.p)
-    case 'list': return n.items.every(hasOnlyTypedPrefixes)
-    case 'map': return n.entries.every(([k, v]) => hasOnlyTypedPrefixes(k) && hasOnlyTypedPrefixes(v))
+    case 'list': return n.items.every(typedExactly)
+    case 'map': return n.entries.every(([k, v]) => typedExactly(k) && typedExactly(v))
     default: return true
   }
+}
+
+/** Walks a canonical particle for NaNs with a payload other than the quiet NaN. */
+function hasOddNaN (buf: Buffer): boolean {
+  let odd = false
+  const walk = (r: Reader): void => {
+    const c = r.buf[r.pos]!
+    if (c === 0xcb || c === 0xca) {
+      const size = c === 0xcb ? 8 : 4
+      const v = size === 8 ? r.buf.readDoubleBE(r.pos + 1) : r.buf.readFloatBE(r.pos + 1)
+      if (Number.isNaN(v) && !isQuietNaN(r.buf, r.pos + 1, size)) odd = true
+    }
+  }
+  const r = new Reader(buf)
+  r.onValue = walk
+  r.node(0)
+  return odd
 }

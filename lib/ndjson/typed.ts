@@ -19,7 +19,8 @@ import { isUtf8 } from 'node:buffer'
 import { BYTES_PARTICLES, CITRUSLEAF_EPOCH, Particle } from '../types.js'
 import type { Name, Value, BytesParticle } from '../types.js'
 import { nameFromBytes } from '../name.js'
-import { canonicalCdt, decodeCdt, encodeCdt, CdtError } from '../cdt/msgpack.js'
+import { decodeCdt, encodeCdt, CdtError } from '../cdt/msgpack.js'
+import { cdtToCanonicalJson } from './cdt-json.js'
 import type { CdtNode } from '../cdt/msgpack.js'
 
 /** A reason without position; the line decoder adds file and line. */
@@ -86,7 +87,9 @@ function intJson (v: bigint, relaxed: boolean): string {
 }
 
 function stringJson (b: Buffer, relaxed: boolean): string {
-  if (relaxed || isUtf8(b)) return JSON.stringify(b.toString('utf8'))
+  const s = b.toString('utf8')
+  // invalid UTF-8 always decodes with U+FFFD: check validity only then
+  if (relaxed || s.indexOf('\uFFFD') === -1 || isUtf8(b)) return JSON.stringify(s)
   return `{"$str64":"${b.toString('base64')}"}`
 }
 
@@ -133,9 +136,9 @@ function cdtJson (type: number, raw: Buffer, relaxed: boolean): string {
       return `"${raw.toString('base64')}"`
     }
   }
-  const node = canonicalCdt(raw, type)
-  if (node === null) return `{"$msgpack":"${raw.toString('base64')}","$type":"${type === Particle.LIST ? 'list' : 'map'}"}`
-  return nodeJson(node, false)
+  const json = cdtToCanonicalJson(raw, type === Particle.LIST)
+  if (json === null) return `{"$msgpack":"${raw.toString('base64')}","$type":"${type === Particle.LIST ? 'list' : 'map'}"}`
+  return json
 }
 
 /** True for strings JSON.parse would move to the front of an object (array indexes). */
@@ -271,16 +274,28 @@ export function binNameFromKey (key: string): Name {
 // ---------------------------------------------------------------------------
 // Expiration
 
-const isoCache = { vt: -1, s: '' }
+// Date.toISOString per record is the slowest part of a record line
+// (bench/ndjson/ndjson.bench.ts): format the day once, the time of day by hand.
+const dayCache = { day: -1, s: '' }
+
+function pad2 (n: number): string {
+  return n < 10 ? '0' + n : String(n)
+}
 
 /** ISO-8601 UTC text of a void-time (seconds since 2010-01-01), or null for 0 (never expires). */
 export function voidTimeToIso (voidTime: number): string | null {
   if (voidTime === 0) return null
-  if (voidTime === isoCache.vt) return isoCache.s
-  const s = new Date((voidTime + CITRUSLEAF_EPOCH) * 1000).toISOString()
-  isoCache.vt = voidTime
-  isoCache.s = s.endsWith('.000Z') ? s.slice(0, -5) + 'Z' : s
-  return isoCache.s
+  const unix = voidTime + CITRUSLEAF_EPOCH
+  const day = Math.floor(unix / 86400)
+  if (day !== dayCache.day) {
+    dayCache.day = day
+    dayCache.s = new Date(day * 86400000).toISOString().slice(0, 11)
+  }
+  let sec = unix - day * 86400
+  const h = Math.floor(sec / 3600)
+  sec -= h * 3600
+  const m = Math.floor(sec / 60)
+  return `${dayCache.s}${pad2(h)}:${pad2(m)}:${pad2(sec - m * 60)}Z`
 }
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/
@@ -314,9 +329,19 @@ export function isBase64 (s: string): boolean {
   return B64_RE.test(s)
 }
 
+/**
+ * Strict base64 (standard alphabet, padded): Node's decoder skips characters
+ * outside the alphabet, so a decoded length short of what the text length
+ * promises means there was one. (A regex test costs more than the decode:
+ * bench/ndjson/ndjson.bench.ts.) The URL-safe `-` and `_` decode like `+` and `/`.
+ */
 export function fromBase64 (s: unknown, what: string): Buffer {
-  if (typeof s !== 'string' || !isBase64(s)) throw new TypedJsonError(`${what}: expected a base64 string`)
-  return Buffer.from(s, 'base64')
+  if (typeof s !== 'string' || (s.length & 3) !== 0) throw new TypedJsonError(`${what}: expected a base64 string`)
+  const n = s.length
+  const pad = n === 0 ? 0 : s.charCodeAt(n - 1) !== 61 ? 0 : s.charCodeAt(n - 2) !== 61 ? 1 : 2
+  const buf = Buffer.from(s, 'base64')
+  if (buf.length !== (n / 4) * 3 - pad || (pad > 0 && s.indexOf('=') !== n - pad)) throw new TypedJsonError(`${what}: expected a base64 string`)
+  return buf
 }
 
 function utf8Bytes (s: string, what: string): Buffer {
@@ -409,8 +434,8 @@ export function jsonToValue (j: unknown, what: string, exact = false): Value {
     case 'number':
     case 'bigint': {
       const i = intOf(j, exact, what)
-      if (i === null) return { type: Particle.DOUBLE, value: Number(j) }
-      if (i < INT64_MIN || i > INT64_MAX) throw new TypedJsonError(`${what}: integer ${i} is out of the int64 range`)
+      // integral numbers beyond int64 can only be doubles (relaxed output writes 1e+300 so)
+      if (i === null || i < INT64_MIN || i > INT64_MAX) return { type: Particle.DOUBLE, value: Number(j) }
       return { type: Particle.INTEGER, value: i }
     }
     case 'boolean': return { type: Particle.BOOL, value: j }
@@ -458,8 +483,7 @@ export function jsonToNode (j: unknown, what: string, exact = false): CdtNode {
     case 'number':
     case 'bigint': {
       const i = intOf(j, exact, what)
-      if (i === null) return { t: 'double', v: Number(j) }
-      if (i < INT64_MIN || i > UINT64_MAX) throw new TypedJsonError(`${what}: integer ${i} does not fit in 64 bits`)
+      if (i === null || i < INT64_MIN || i > INT64_MAX) return { t: 'double', v: Number(j) }
       return { t: 'int', v: i }
     }
     case 'boolean': return { t: 'bool', v: j }

@@ -1,0 +1,175 @@
+// NDJSON hot paths on a generated stream of 1M records (~200 B of bin data
+// each): asb->ndjson (the .asb decoder feeding the NDJSON encoder) and
+// ndjson->asb (the NDJSON decoder feeding the .asb encoder), beside a
+// JSON.parse baseline (split on LF + JSON.parse of the same NDJSON bytes).
+//
+//   node dist/bench/ndjson/ndjson.bench.js [--records N]
+//
+// 10 000 distinct records are generated once and their bytes replayed, so the
+// run measures the codecs rather than the generator. Target on the 2-core
+// build machine: >= 80 MB/s for both NDJSON paths.
+import { Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { AsbEncoder, createAsbEncoder } from '../../lib/asb/encode.js'
+import { createAsbDecoder } from '../../lib/asb/decode.js'
+import { createNdjsonDecoder } from '../../lib/ndjson/decode.js'
+import { createNdjsonEncoder, tokenToJson } from '../../lib/ndjson/encode.js'
+import { encodeCdt } from '../../lib/cdt/msgpack.js'
+import { Particle } from '../../lib/types.js'
+import type { Header, Record, Token } from '../../lib/types.js'
+
+const argIdx = process.argv.indexOf('--records')
+const RECORDS = argIdx > 0 ? Number(process.argv[argIdx + 1]) : 1_000_000
+const DISTINCT = Math.min(10_000, RECORDS)
+const REPEAT = Math.max(1, Math.round(RECORDS / DISTINCT))
+const CHUNK = 64 * 1024
+
+function record (i: number): Record {
+  const digest = Buffer.alloc(20)
+  digest.writeUInt32BE(i * 2654435761 >>> 0, 0)
+  digest.writeUInt32BE(i, 16)
+  const blob = Buffer.alloc(48)
+  for (let j = 0; j < blob.length; j++) blob[j] = (i * 31 + j * 7) & 0xff
+  return {
+    kind: 'record',
+    namespace: 'test',
+    set: 'bench',
+    key: { type: Particle.STRING, value: Buffer.from(`user-${i}`) },
+    digest,
+    generation: 1 + (i % 5),
+    voidTime: 530000000 + i,
+    bins: [
+      { name: 'id', type: Particle.INTEGER, value: BigInt(i) * 1000003n },
+      { name: 'score', type: Particle.DOUBLE, value: i + 0.25 },
+      { name: 'name', type: Particle.STRING, value: Buffer.from(`customer number ${i} lives at ${i % 997} Long Street, Springfield`) },
+      { name: 'blob', type: Particle.BLOB, value: blob },
+      { name: 'tags', type: Particle.LIST, value: encodeCdt({ t: 'list', flags: null, items: [{ t: 'int', v: BigInt(i) }, { t: 'bytes', p: 3, v: Buffer.from('gold') }, { t: 'double', v: 1.5 }] }) },
+      { name: 'attrs', type: Particle.MAP, value: encodeCdt({ t: 'map', flags: 1, entries: [[{ t: 'bytes', p: 3, v: Buffer.from('a') }, { t: 'int', v: BigInt(i % 100) }], [{ t: 'bytes', p: 3, v: Buffer.from('b') }, { t: 'bytes', p: 3, v: Buffer.from('yes') }]] }) },
+      { name: 'active', type: Particle.BOOL, value: (i & 1) === 0 }
+    ]
+  }
+}
+
+function dataBytes (r: Record): number {
+  let n = 0
+  for (const b of r.bins) n += b.value === null ? 0 : typeof b.value === 'object' ? (b.value as Buffer).length : 8
+  return n
+}
+
+function chunked (parts: Buffer[]): Buffer[] {
+  const all = Buffer.concat(parts)
+  const out: Buffer[] = []
+  for (let i = 0; i < all.length; i += CHUNK) out.push(all.subarray(i, i + CHUNK))
+  return out
+}
+
+function replay (chunks: Buffer[], times: number): Readable {
+  let i = 0
+  const total = chunks.length * times
+  return new Readable({
+    read () {
+      while (i < total) {
+        if (!this.push(chunks[i++ % chunks.length])) return
+      }
+      this.push(null)
+    }
+  })
+}
+
+function replayTokens (tokens: Token[], times: number): Readable {
+  let i = 0
+  const total = tokens.length * times
+  return new Readable({
+    objectMode: true,
+    highWaterMark: 256,
+    read () {
+      while (i < total) {
+        if (!this.push(tokens[i++ % tokens.length])) return
+      }
+      this.push(null)
+    }
+  })
+}
+
+function sink (): Writable & { n: number } {
+  const w = new Writable({ objectMode: true, highWaterMark: 256, write (_c, _e, cb) { w.n++; cb() } }) as Writable & { n: number }
+  w.n = 0
+  return w
+}
+
+interface Row { name: string, mb: number, recs: number, seconds: number, bytes: number }
+const rows: Row[] = []
+async function measure (name: string, bytes: number, records: number, fn: () => Promise<void>): Promise<void> {
+  const t0 = process.hrtime.bigint()
+  await fn()
+  const s = Number(process.hrtime.bigint() - t0) / 1e9
+  rows.push({ name, mb: bytes / 1e6 / s, recs: records / s, seconds: s, bytes })
+}
+
+const header: Header = { kind: 'header', version: '3.1', namespace: 'test', firstFile: true }
+const records: Record[] = []
+for (let i = 0; i < DISTINCT; i++) records.push(record(i))
+const enc = new AsbEncoder({})
+const asbHead = enc.encode(header)
+const asbBody = chunked(records.map((r) => enc.encode(r)))
+const ndHead = Buffer.from(tokenToJson(header) + '\n')
+const ndBody = chunked(records.map((r) => Buffer.from(tokenToJson(r) + '\n')))
+const asbBytes = asbHead.length + asbBody.reduce((a, c) => a + c.length, 0) * REPEAT
+const ndBytes = ndHead.length + ndBody.reduce((a, c) => a + c.length, 0) * REPEAT
+const total = DISTINCT * REPEAT
+const avgData = records.reduce((a, r) => a + dataBytes(r), 0) / DISTINCT
+
+console.log(`${total} records, ${avgData.toFixed(0)} B of bin data each; .asb ${(asbBytes / 1e6).toFixed(1)} MB, NDJSON ${(ndBytes / 1e6).toFixed(1)} MB`)
+
+await measure('baseline: split + JSON.parse (NDJSON bytes)', ndBytes, total, async () => {
+  let n = 0
+  const parseChunk = (buf: Buffer): void => {
+    let s = 0
+    let i: number
+    while ((i = buf.indexOf(10, s)) !== -1) { JSON.parse(buf.toString('utf8', s, i)); n++; s = i + 1 }
+  }
+  parseChunk(ndHead)
+  const whole = Buffer.concat(ndBody)
+  for (let r = 0; r < REPEAT; r++) parseChunk(whole)
+  if (n !== total + 1) throw new Error('baseline line count')
+})
+
+await measure('ndjson decode: bytes -> Tokens (NDJSON bytes)', ndBytes, total, async () => {
+  const s = sink()
+  await pipeline(Readable.from([ndHead]).compose(replayHeadThen(ndBody)), createNdjsonDecoder(), s)
+  if (s.n !== total + 1) throw new Error(`decoded ${s.n} tokens`)
+})
+
+await measure('ndjson encode: Tokens -> bytes (NDJSON bytes)', ndBytes, total, async () => {
+  let n = 0
+  await pipeline(replayTokens([header, ...records].slice(0), 1), createNdjsonEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
+  // one pass over the distinct tokens warms up; then the full run
+  n = 0
+  await pipeline(replayTokens(records, REPEAT), createNdjsonEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
+  if (n !== ndBytes - ndHead.length) throw new Error(`encoded ${n} bytes, expected ${ndBytes - ndHead.length}`)
+})
+
+await measure('ndjson->asb: NDJSON decoder + .asb encoder (NDJSON bytes)', ndBytes, total, async () => {
+  let n = 0
+  await pipeline(Readable.from([ndHead]).compose(replayHeadThen(ndBody)), createNdjsonDecoder(), createAsbEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
+  if (n !== asbBytes) throw new Error(`wrote ${n} .asb bytes, expected ${asbBytes}`)
+})
+
+await measure('asb->ndjson: .asb decoder + NDJSON encoder (.asb bytes)', asbBytes, total, async () => {
+  let n = 0
+  await pipeline(Readable.from([asbHead]).compose(replayHeadThen(asbBody)), createAsbDecoder(), createNdjsonEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
+  if (n !== ndBytes) throw new Error(`wrote ${n} NDJSON bytes, expected ${ndBytes}`)
+})
+
+function replayHeadThen (body: Buffer[]): (src: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
+  return async function * (src) {
+    for await (const c of src) yield c
+    yield * replay(body, REPEAT) as AsyncIterable<Buffer>
+  }
+}
+
+console.log('')
+console.log(`${'stage'.padEnd(62)} ${'MB/s'.padStart(8)} ${'records/s'.padStart(11)} ${'seconds'.padStart(8)}`)
+for (const r of rows) {
+  console.log(`${r.name.padEnd(62)} ${r.mb.toFixed(1).padStart(8)} ${Math.round(r.recs).toLocaleString('en-US').padStart(11)} ${r.seconds.toFixed(2).padStart(8)}`)
+}
