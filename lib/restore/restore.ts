@@ -137,7 +137,13 @@ export async function runRestore (opts: RestoreOptions, deps: RestoreDeps): Prom
     if (opts.noRecords) { c.skipped++; return }
     const t = restoreTtl(raw.voidTime, clepochNow(deps.now()), opts.extraTtl)
     if (t.expired) { c.expired++; return }
-    const rec = filter.record(raw)
+    let rec: Record | null
+    try {
+      rec = filter.record(raw)
+    } catch (err) {
+      c.failed++ // a record of the wrong namespace ends the run
+      throw err
+    }
     if (rec === null) { c.skipped++; return }
     if (t.ttl !== -1 && !await ttlAllowed(rec.namespace)) {
       const ns = nameToString(rec.namespace)
