@@ -58,6 +58,7 @@ function toRecord (o: Obj, exact: boolean): Record {
     }
     key = v as Key
   }
+  if (o.digest === undefined) fail('record: expected a "digest" member (the base64 of 20 bytes)')
   const digest = fromBase64(o.digest, 'digest')
   if (digest.length !== 20) fail('digest: expected the base64 of 20 bytes')
   const generation = o.generation === undefined ? 0 : intField(o.generation, 'generation', 0, 65535)

@@ -1,8 +1,8 @@
 // An exact JSON parser, the slow path of the NDJSON decoder: JSON.parse turns
 // integer literals beyond 2^53 into inexact doubles (and Node 20 has no
 // reviver source text), so a line holding such a literal is parsed again here.
-// Integral literals (no fraction or exponent) become bigints; every other
-// number is a double exactly as JSON.parse reads it. Objects are built like
+// Integral literals ("12", but also "3.0" and "1e3") become exact bigints;
+// every other number is a double exactly as JSON.parse reads it. Objects are built like
 // JSON.parse builds them (own "__proto__" members included).
 
 export class JsonSyntaxError extends Error {
@@ -62,11 +62,8 @@ class P {
     const m = NUM_RE.exec(this.s)
     if (m === null) return this.fail('invalid number')
     this.i += m[0].length
-    if (m[1] === undefined && m[2] === undefined) {
-      const v = BigInt(m[0])
-      return v
-    }
-    return Number(m[0])
+    if (m[1] === undefined && m[2] === undefined) return BigInt(m[0])
+    return exactIntegral(m[0], m[1], m[2]) ?? Number(m[0])
   }
 
   string (): string {
@@ -127,6 +124,31 @@ class P {
       this.fail('expected "," or "}"')
     }
   }
+}
+
+/**
+ * The exact integer value of a literal with a fraction or exponent ("3.0",
+ * "1e3", "12.5e1") when it is integral, else null. Exponents beyond 400 are
+ * left to Number (the value is no int64 anyway).
+ */
+function exactIntegral (lit: string, frac: string | undefined, exp: string | undefined): bigint | null {
+  const neg = lit.charCodeAt(0) === 45
+  const intEnd = lit.search(/[.eE]/)
+  let digits = lit.slice(neg ? 1 : 0, intEnd)
+  let e = exp === undefined ? 0 : Number(exp.slice(1))
+  if (frac !== undefined) {
+    digits += frac.slice(1)
+    e -= frac.length - 1
+  }
+  if (e > 400 || e < -400) return null
+  let v: bigint
+  if (e >= 0) v = BigInt(digits) * 10n ** BigInt(e)
+  else {
+    const cut = digits.length + e
+    if (!/^0*$/.test(digits.slice(Math.max(0, cut)))) return null
+    v = cut <= 0 ? 0n : BigInt(digits.slice(0, cut))
+  }
+  return neg ? -v : v
 }
 
 /** Parses one JSON text; integral literals come back as bigints. */

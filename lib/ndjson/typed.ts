@@ -358,7 +358,7 @@ export function jsonToName (j: unknown, what: string): Name {
   if (j !== null && typeof j === 'object' && !Array.isArray(j)) {
     const o = j as { [k: string]: unknown }
     const keys = Object.keys(o)
-    if (keys.length === 1 && keys[0] === '$str64') return nameFromBytes(fromBase64(o.$str64, what))
+    if (keys.length === 1 && keys[0] === '$str64') return nameFromBytes(fromBase64(o.$str64, `${what}.$str64`))
   }
   throw new TypedJsonError(`${what}: expected a string or {"$str64": base64}`)
 }
