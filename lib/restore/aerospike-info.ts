@@ -1,6 +1,9 @@
 // InfoClient over the official `aerospike` client (the control plane: index
 // create/remove, UDF register, namespace configuration).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import { AsbError, ErrorCode } from '../errors.js'
 import type { InfoClient } from './control.js'
 
@@ -26,6 +29,7 @@ export function stripEcho (raw: string): string {
 }
 
 interface AsClient {
+  udfRegister: (path: string, type?: number) => Promise<{ wait: (pollMs?: number) => Promise<void> }>
   infoAny: (cmd: string, policy?: unknown) => Promise<string>
   infoAll: (cmd: string, policy?: unknown) => Promise<Array<{ info: string }>>
   close: (releaseEventLoop?: boolean) => void
@@ -85,6 +89,21 @@ export async function connectOfficialInfo (o: OfficialClientOptions): Promise<In
     async infoAll (cmd: string): Promise<string[]> {
       const all = await client.infoAll(cmd)
       return all.map((r) => stripEcho(r.info))
+    },
+    async udfPut (name: string, content: Buffer): Promise<void> {
+      // aerospike_udf_put takes a file; the module name is its base name
+      const dir = await mkdtemp(join(tmpdir(), 'as-restore-udf-'))
+      try {
+        const path = join(dir, basename(name))
+        await writeFile(path, content)
+        try {
+          await client.udfRegister(path)
+        } catch (err) {
+          throw new AsbError(ErrorCode.SERVER, `Error while putting UDF file ${name}: ${(err as Error).message}`, { cause: err })
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
     },
     close (): void { client.close(false) }
   }

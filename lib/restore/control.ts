@@ -11,6 +11,8 @@ export interface InfoClient {
   info: (command: string) => Promise<string>
   /** The same command on every node. */
   infoAll: (command: string) => Promise<string[]>
+  /** Registers a UDF module (when absent, an `udf-put` info command is sent). */
+  udfPut?: (name: string, content: Buffer) => Promise<void>
 }
 
 const ITYPE: { [k in IndexType]: string } = { N: 'default', L: 'list', K: 'mapkeys', V: 'mapvalues' }
@@ -156,8 +158,9 @@ export async function waitIndex (client: InfoClient, ns: Name, name: Name, pollM
 
 /** aerospike_udf_put. */
 export async function putUdf (client: InfoClient, udf: Udf): Promise<void> {
-  const b64 = udf.content.toString('base64')
   const name = nameToString(udf.name)
+  if (client.udfPut !== undefined) { await client.udfPut(name, udf.content); return }
+  const b64 = udf.content.toString('base64')
   const reply = await client.info(`udf-put:filename=${name};content=${b64};content-len=${b64.length};udf-type=LUA;`)
   checkOk(reply, `Error while putting UDF file ${name}`)
 }
