@@ -8,7 +8,7 @@
 // returns where the next one starts.
 import { AsbError, ErrorCode } from '../errors.js'
 import { nameFromBytes } from '../name.js'
-import type { Bin, Key, Name, Record } from '../types.js'
+import { Particle, type Bin, type Key, type Name, type Record, type Value } from '../types.js'
 import { PROTO_HEADER_SIZE, ProtoType, writeProtoHeader } from './header.js'
 import { decodeKeyField, particleToValue } from './particle.js'
 
@@ -355,19 +355,48 @@ export interface ResponseItem {
   end: number
 }
 
-// Interning the few distinct namespace/set/bin names of a stream avoids one string allocation each.
-const nameCache = new Map<string, Name>()
+// Interning the few distinct namespace/set/bin names of a stream: compared
+// in place (no string or Buffer allocated per record), most recent first.
+const NAME_CACHE_SIZE = 64
+interface CachedName { bytes: Buffer, name: Name }
+const nameCache: CachedName[] = []
 function cachedName (body: Buffer, start: number, end: number): Name {
   const n = end - start
   if (n > 32) return nameFromBytes(body, start, end)
-  const k = body.toString('latin1', start, end)
-  let v = nameCache.get(k)
-  if (v === undefined) {
-    v = nameFromBytes(body, start, end)
-    if (nameCache.size > 4096) nameCache.clear()
-    nameCache.set(k, v)
+  outer:
+  for (let i = 0; i < nameCache.length; i++) {
+    const c = nameCache[i]!.bytes
+    if (c.length !== n) continue
+    for (let j = 0; j < n; j++) if (c[j] !== body[start + j]) continue outer
+    return nameCache[i]!.name
   }
-  return v
+  const entry = { bytes: Buffer.from(body.subarray(start, end)), name: nameFromBytes(body, start, end) }
+  if (nameCache.length >= NAME_CACHE_SIZE) nameCache.pop()
+  nameCache.unshift(entry)
+  return entry.name
+}
+
+function opValue (type: number, body: Buffer, start: number, end: number, copy: boolean): Value {
+  const len = end - start
+  switch (type) {
+    case Particle.INTEGER:
+      if (len === 8) return { type: Particle.INTEGER, value: body.readBigInt64BE(start) }
+      break
+    case Particle.DOUBLE:
+      if (len === 8) return { type: Particle.DOUBLE, value: body.readDoubleBE(start) }
+      break
+    case Particle.BOOL:
+      if (len === 1) return { type: Particle.BOOL, value: body[start] !== 0 }
+      break
+  }
+  let raw: Buffer
+  if (copy) {
+    raw = Buffer.allocUnsafe(len)
+    body.copy(raw, 0, start, end)
+  } else {
+    raw = body.subarray(start, end)
+  }
+  return particleToValue(type, raw)
 }
 
 /**
@@ -400,7 +429,8 @@ export function decodeRecordMessage (body: Buffer, offset: number, opts: DecodeR
       case FieldType.SET: set = cachedName(body, ds, end); break
       case FieldType.DIGEST:
         if (end - ds !== 20) throw new AsbError(ErrorCode.PROTOCOL, `DIGEST field of ${end - ds} bytes at body offset ${off}`)
-        digest = Buffer.from(body.subarray(ds, end))
+        digest = Buffer.allocUnsafe(20)
+        for (let j = 0; j < 20; j++) digest[j] = body[ds + j]!
         break
       case FieldType.KEY: {
         const kd = body.subarray(ds, end)
@@ -421,8 +451,7 @@ export function decodeRecordMessage (body: Buffer, offset: number, opts: DecodeR
     const valStart = off + 8 + nameLen + ((body[off + 6]! & 1) !== 0 ? 8 : 0)
     const end = off + 4 + osz
     if (osz < 4 || end > len || valStart > end) throw truncated(`op of ${osz} bytes`, off)
-    const raw = body.subarray(valStart, end)
-    const v = particleToValue(body[off + 5]!, copy ? Buffer.from(raw) : raw) as Bin
+    const v = opValue(body[off + 5]!, body, valStart, end, copy) as Bin
     v.name = cachedName(body, off + 8, off + 8 + nameLen)
     bins[i] = v
     off = end
