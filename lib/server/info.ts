@@ -115,7 +115,7 @@ export function answerInfo (cluster: TestCluster, node: TestNode, cmd: string): 
         for (const [k, v] of ns.config) if (k !== 'stop-writes') out.push(`${k}=${v}`)
         return out.join(';')
       }
-      if (ctx === 'service') return `cluster-name=${cluster.clusterName};proto-fd-max=15000;transaction-max-ms=1000`
+      if (ctx === 'service') return `cluster-name=${cluster.clusterName};batch-index-threads=4;proto-fd-max=15000;transaction-max-ms=1000`
       return error(4, 'invalid context')
     }
     case 'set-config': {
