@@ -15,11 +15,11 @@ const host = cluster.seeds
 
 const files = [
   { file: 'golden.asb', args: [] as string[] },
-  { file: 'golden_compact.asb', args: [] },
-  { file: 'golden_v391.asb', args: [] },
+  { file: 'golden_compact.asb', args: ['--disable-batch-writes'] },
+  { file: 'golden_v391.asb', args: ['--disable-batch-writes'] },
   { file: 'golden_expidx.asb', args: [] },
   { file: 'golden_big.asb', args: [] },
-  { file: 'golden_zstd.asb', args: ['-z', 'zstd'] },
+  { file: 'golden_zstd.asb', args: ['-z', 'zstd', '--disable-batch-writes'] },
   { file: 'golden_aes128.asb', args: ['-y', 'aes128', '--encryption-key-file', join(ASB_FIXTURES, 'key.pem')] },
   { file: 'golden_zstd_aes256.asb', args: ['-z', 'zstd', '-y', 'aes256', '--encryption-key-file', join(ASB_FIXTURES, 'key.pem')] },
   { file: 'golden_v391_zstd_aes128.asb', args: ['-z', 'zstd', '-y', 'aes128', '--encryption-key-file', join(ASB_FIXTURES, 'key_pkcs1.pem')] }
@@ -36,8 +36,9 @@ files.forEach((f, i) => {
   const ns = `r${i}`
   t.test(`${f.file} restores into ${ns} and reads back identical`, async (t) => {
     const recs = recordsOf(decodeFile(join(ASB_FIXTURES, plain[f.file] ?? f.file)))
-    const r = await runBin('as-restore', ['-h', host, '-n', `test,${ns}`, '-i', join(ASB_FIXTURES, f.file), '--now', NOW_ARG, '--progress', 'json', '-I', '-F', ...f.args])
+    const r = await runBin('as-restore', ['-h', host, '-n', `test,${ns}`, '-i', join(ASB_FIXTURES, f.file), '--now', NOW_ARG, '--progress', 'json', '-I', '-F', '-v', ...f.args])
     t.equal(r.code, 0, r.stderr)
+    t.match(r.stderr, f.args.includes('--disable-batch-writes') ? /Using single-record writes/ : /Using batch writes/, 'write mode')
     const s = summaryOf(r.stderr)
     const now = clepochNow(NOW_MS)
     const expired = recs.filter((x) => restoreTtl(x.voidTime, now).expired).length

@@ -131,3 +131,20 @@ t.test('in-flight groups never exceed max-async-batches', async (t) => {
   t.equal(peak, 3)
   t.equal(c.inserted, 20)
 })
+
+t.test('batch: rows whose request never reached the server are re-sent alone', async (t) => {
+  const { u, w, c } = setup({ batchSize: 4 })
+  const recs = [rec(), rec(), rec(), rec()]
+  let lost = 1
+  const orig = w.writeBatch.bind(w)
+  w.writeBatch = async (items) => {
+    const codes = await orig(items.filter((it) => !(lost > 0 && it.record === recs[2])))
+    if (items.length === 4 && lost-- > 0) return [codes[0]!, codes[1]!, -8, codes[2]!]
+    return codes
+  }
+  for (const r of recs) { c.total++; await u.add({ record: r, ttl: -1, policy, sendKey: false }) }
+  await u.flush()
+  t.equal(c.inserted, 4)
+  t.equal(c.retries, 1)
+  t.ok([...w.applied.values()].every((n) => n === 1), 'no duplicate writes')
+})
