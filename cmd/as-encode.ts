@@ -42,6 +42,10 @@ function plural (n: number, one: string, many = one + 's'): string {
 }
 
 export async function main (argv: string[]): Promise<number> {
+  // yargs-parser reads a bare `-` as `true`/'': take it out and mean stdin
+  const dash = argv.indexOf('-')
+  const stdinDash = dash !== -1 && (argv.indexOf('--') === -1 || dash < argv.indexOf('--'))
+  if (stdinDash) argv = argv.filter((a, i) => i !== dash)
   const args = await baseParser(NAME, argv, `$0 [options] [FILE|-]
 
 Convert a backup stream between .asb (asbackup format 3.1) and typed NDJSON
@@ -57,8 +61,9 @@ parse only and report counts on stderr.`)
   if (argv.includes('--help') || argv.includes('--version')) return 0
   const log = makeLog(NAME, args.verbose)
   if (args.file !== undefined && typeof args.file !== 'string') throw new UsageError('FILE must be a path or -')
+  if (stdinDash && args.file !== undefined) throw new UsageError('one input only: FILE or -')
 
-  const input = openInput(args.file as string | undefined)
+  const input = openInput(stdinDash ? '-' : args.file as string | undefined)
   const sniffed = await sniffFormat(input.stream)
   const from: Format = args.from ?? sniffed.format
   const to: Format = args.to ?? (from === 'asb' ? 'ndjson' : 'asb')
