@@ -67,16 +67,31 @@ export interface ScanOptions {
   highWaterMark?: number
 }
 
+/**
+ * What the consumer has received of a partition: progress counts records
+ * when they leave the stream (read by the consumer), not when they enter its
+ * buffer, so a saved state resumes exactly after the last record the consumer
+ * processed.
+ */
 export interface PartitionProgress {
   id: number
-  /** Digest of the last record emitted for this partition, or the resume digest given; null if none yet. */
+  /** Digest of the last record delivered for this partition, or the resume digest given; null if none yet. */
   digest: Buffer | null
+  /** The server finished the partition and every one of its records was delivered. */
   done: boolean
-  /** Records emitted for this partition by this scan. */
+  /** Records delivered for this partition by this scan. */
   records: number
 }
 
-interface PartState extends PartitionProgress {
+interface PartState {
+  id: number
+  /** Last record pushed into the stream (where a retry resumes). */
+  digest: Buffer | null
+  /** The server finished this partition. */
+  done: boolean
+  pushed: number
+  deliveredDigest: Buffer | null
+  delivered: number
   /** Reported unavailable (or its job failed) in the current round. */
   retry: boolean
 }
@@ -138,7 +153,7 @@ export class PartitionScan extends Readable {
         throw new RangeError(`resume digest ${digest.toString('hex')} does not belong to partition ${id}`)
       }
       if (this.#parts.has(id)) throw new RangeError(`partition ${id} listed twice`)
-      this.#parts.set(id, { id, digest, done: false, records: 0, retry: false })
+      this.#parts.set(id, { id, digest, done: false, pushed: 0, deliveredDigest: digest, delivered: 0, retry: false })
     }
   }
 
@@ -147,7 +162,21 @@ export class PartitionScan extends Readable {
 
   /** Snapshot of every partition's state (copies), for saving and resuming. */
   progress (): PartitionProgress[] {
-    return [...this.#parts.values()].map(p => ({ id: p.id, digest: p.digest, done: p.done, records: p.records }))
+    return [...this.#parts.values()].map(p => ({ id: p.id, digest: p.deliveredDigest, done: p.done && p.delivered === p.pushed, records: p.delivered }))
+  }
+
+  // Every consumption path (read(), flowing mode, pipe, async iteration) ends
+  // in emit('data'): the one place to count a record as delivered.
+  override emit (event: string | symbol, ...args: any[]): boolean {
+    if (event === 'data') {
+      const rec = args[0] as Record
+      const p = this.#parts.get(partitionId(rec.digest))
+      if (p !== undefined) {
+        p.deliveredDigest = rec.digest
+        p.delivered++
+      }
+    }
+    return super.emit(event, ...args)
   }
 
   override _read (): void {
@@ -337,7 +366,7 @@ export class PartitionScan extends Readable {
 
   #emit (p: PartState, rec: Record): void {
     p.digest = rec.digest
-    p.records++
+    p.pushed++
     this.#emitted++
     if (!this.push(rec) && this.#gate === null) {
       this.#gate = new Promise(resolve => { this.#open = resolve })
