@@ -34,8 +34,10 @@ export async function main (argv: string[]): Promise<number> {
   if (level !== undefined && (!Number.isInteger(level) || level < ZSTD_MIN_LEVEL || level > ZSTD_MAX_LEVEL)) {
     throw new UsageError(`--level must be an integer from ${ZSTD_MIN_LEVEL} to ${ZSTD_MAX_LEVEL}`)
   }
-  if (args.file !== undefined && typeof args.file !== 'string') throw new UsageError('FILE must be a path or -')
-  const input = openInput(args.file as string | undefined)
+  // yargs 18 parses a lone `-` positional as `true`.
+  const file = args.file === true ? '-' : args.file
+  if (file !== undefined && typeof file !== 'string') throw new UsageError('FILE must be a path or -')
+  const input = openInput(file)
   const stage = args.decompress
     ? createZstdDecompress({ file: input.name })
     : createZstdCompress({ level, checksum: args.check })

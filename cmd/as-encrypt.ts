@@ -51,7 +51,9 @@ export async function main (argv: string[]): Promise<number> {
   if (keyFile === undefined && keyEnv === undefined) {
     throw new UsageError(`-y ${args.encrypt} needs a key: --encryption-key-file PEM or --encryption-key-env VAR`)
   }
-  if (args.file !== undefined && typeof args.file !== 'string') throw new UsageError('FILE must be a path or -')
+  // yargs 18 parses a lone `-` positional as `true`.
+  const file = args.file === true ? '-' : args.file
+  if (file !== undefined && typeof file !== 'string') throw new UsageError('FILE must be a path or -')
   let key: KeyMaterial
   if (keyEnv !== undefined) {
     const value = process.env[keyEnv]
@@ -61,7 +63,7 @@ export async function main (argv: string[]): Promise<number> {
     key = readKeyFile(keyFile!)
   }
   const mode = args.encrypt as EncryptMode
-  const input = openInput(args.file as string | undefined)
+  const input = openInput(file)
   const stage = args.decrypt
     ? createDecryptStream({
       mode, key, file: input.name, force: args.force,
