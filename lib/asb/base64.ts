@@ -86,3 +86,29 @@ export function b64EncodeInto (src: Buffer, dst: Buffer, offset: number): number
   }
   return o
 }
+
+/**
+ * The `+ d` digest: 28 base64 characters read as exactly 20 bytes, as
+ * text_parse_digest reads them (7 quads decoded, the 21st byte dropped).
+ * Returns -(i + 1) for an invalid character at index i.
+ */
+export function b64Digest (src: Buffer, start: number): Buffer | number {
+  const out = Buffer.allocUnsafe(20)
+  let o = 0
+  for (let i = start; i < start + 28; i += 4) {
+    const d1 = B64_MAP[src[i]!]!
+    const d2 = B64_MAP[src[i + 1]!]!
+    const d3 = B64_MAP[src[i + 2]!]!
+    const d4 = B64_MAP[src[i + 3]!]!
+    if (((d1 | d2 | d3 | d4) & 0xc0) !== 0) {
+      if (d1 === 0xff) return -(i + 1)
+      if (d2 === 0xff) return -(i + 2)
+      if (d3 === 0xff) return -(i + 3)
+      return -(i + 4)
+    }
+    out[o++] = (d1 << 2) | (d2 >> 4)
+    out[o++] = ((d2 << 4) | (d3 >> 2)) & 0xff
+    if (o < 20) out[o++] = ((d3 << 6) | d4) & 0xff
+  }
+  return out
+}

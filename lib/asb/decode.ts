@@ -21,7 +21,7 @@ import { ParseError } from '../errors.js'
 import type { Position } from '../errors.js'
 import { Particle } from '../types.js'
 import type { Bin, Header, IndexPathType, IndexType, Key, Name, Record, SIndex, Token, Udf } from '../types.js'
-import { b64DecodeAt } from './base64.js'
+import { b64DecodeAt, b64Digest } from './base64.js'
 import {
   BIN_LABELS, BYTES_LABEL_TO_TYPE, DEFAULT_MAX_VALUE_SIZE, INDEX_PATH_TYPES, INDEX_TYPES, LDT_MESSAGE,
   MAX_META_LINE, MAX_NAMESPACE_SIZE, MAX_SET_SIZE, MAX_SIZE_FIELD, MAX_TOKEN_SIZE, SUPPORTED_VERSIONS,
@@ -324,6 +324,61 @@ export class AsbDecoder {
     return this.#need(buf.length + 1)
   }
 
+  /**
+   * A bin name (delimiters SP and LF): the common unescaped case in one pass
+   * that also hashes the bytes for the name cache. Returns the delimiter index.
+   */
+  #binName (buf: Buffer, i: number): number {
+    const end = buf.length
+    const max = i + MAX_TOKEN_SIZE - 1
+    let h = 0
+    for (let k = i; k < end; k++) {
+      const c = buf[k]!
+      if (c === SP || c === LF || c === 0) {
+        this.#nameVal = this.#names.lookup(buf, i, k, h)
+        return k
+      }
+      if (c === BSL && !this.#legacy) {
+        k = this.#tokenEscaped(buf, i, true, true, MAX_TOKEN_SIZE)
+        this.#nameVal = this.#name()
+        return k
+      }
+      if (k === max) this.#fail('Buffer overflow while reading token in backup block', k)
+      h = (Math.imul(h, 31) + c) | 0
+    }
+    return this.#need(end + 1)
+  }
+
+  #nameVal: Name = ''
+
+  /**
+   * An int64 bin/key value up to LF in one pass (digits, optional '-'), the
+   * common case; anything unusual (escapes, 16+ digits, errors) goes through
+   * #digits/#int64. Returns the delimiter index; the value is in #intVal.
+   */
+  #intValue (buf: Buffer, i: number): number {
+    const end = buf.length
+    let k = i
+    let neg = false
+    if (k < end && buf[k] === MINUS) { neg = true; k++ }
+    let v = 0
+    const stop = k + 15
+    for (; k < end && k < stop; k++) {
+      const c = buf[k]!
+      if (c >= 48 && c <= 57) { v = v * 10 + c - 48; continue }
+      if (c === LF) {
+        this.#intVal = BigInt(neg ? -v : v)
+        return k
+      }
+      break
+    }
+    const d = this.#digits(buf, i, true, false)
+    this.#intVal = this.#int64(i)
+    return d
+  }
+
+  #intVal = 0n
+
   /** The last token as a Name. */
   #name (): Name {
     return this.#names.get(this.#tokSrc, this.#tokS, this.#tokE)
@@ -392,7 +447,13 @@ export class AsbDecoder {
       for (let k = s; k < e; k++) v = v * 10 + src[k]! - 48
       return BigInt(neg ? -v : v)
     }
-    const big = BigInt(latin1(src, s, e))
+    // 16+ digits: two exact halves are cheaper than BigInt(string) (bench/asb/codec.bench.ts)
+    let hi = 0
+    let lo = 0
+    const mid = e - 15
+    for (let k = s; k < mid; k++) hi = hi * 10 + src[k]! - 48
+    for (let k = mid; k < e; k++) lo = lo * 10 + src[k]! - 48
+    const big = e - s <= 30 ? BigInt(hi) * 1000000000000000n + BigInt(lo) : BigInt(latin1(src, s, e))
     if (big > (neg ? INT64_MIN_ABS : INT64_MAX)) {
       this.#fail(`Integer overflow with number ${latin1(src, this.#tokS, e)} in backup block`, at)
     }
@@ -472,10 +533,15 @@ export class AsbDecoder {
 
   #b64: Buffer = EMPTY
 
+  /** A copy of the last token/data bytes (values never alias the input chunks). */
   #copy (): Buffer {
-    const n = this.#tokE - this.#tokS
+    const s = this.#tokS
+    const n = this.#tokE - s
     const b = Buffer.allocUnsafe(n)
-    this.#tokSrc.copy(b, 0, this.#tokS, this.#tokE)
+    const src = this.#tokSrc
+    // Buffer#copy costs ~200 ns a call; a loop is cheaper for short values (bench/asb/codec.bench.ts).
+    if (n <= 96) for (let k = 0; k < n; k++) b[k] = src[s + k]!
+    else src.copy(b, 0, s, this.#tokE)
     return b
   }
 
@@ -554,9 +620,8 @@ export class AsbDecoder {
     i = this.#expect(buf, i + 1, SP)
     // The digest: 28 base64 characters, decoded as exactly 20 bytes.
     if (i + 28 >= buf.length) this.#need(i + 29)
-    const d = b64DecodeAt(buf, i, 28)
-    if (typeof d === 'number') this.#fail(`Invalid base-64 character ${printChar(buf[-d - 1]!)}`, -d - 1)
-    const digest = d.length === 20 ? d : (d.length > 20 ? d.subarray(0, 20) : Buffer.concat([d, Buffer.alloc(20 - d.length)]))
+    const digest = b64Digest(buf, i)
+    if (typeof digest === 'number') this.#fail(`Invalid base-64 character ${printChar(buf[-digest - 1]!)}`, -digest - 1)
     i = this.#expect(buf, i + 28, LF)
     i = this.#expect(buf, i, PLUS)
     i = this.#expect(buf, i, SP)
@@ -682,8 +747,8 @@ export class AsbDecoder {
     const compact = this.#read(buf, i) === 33 /* ! */
     if (compact) i++
     i = this.#expect(buf, i, SP)
-    i = this.#token(buf, i, true, true, MAX_TOKEN_SIZE, !this.#legacy)
-    const name = this.#name()
+    i = this.#binName(buf, i)
+    const name = this.#nameVal
     let bin: Bin
     if (label === 78 /* N */) {
       i = this.#expect(buf, i, LF)
@@ -692,12 +757,10 @@ export class AsbDecoder {
     }
     i = this.#expect(buf, i, SP)
     switch (label) {
-      case 73: { // I
-        const at = i
-        i = this.#digits(buf, i, true, false)
-        bin = { name, type: Particle.INTEGER, value: this.#int64(at) }
+      case 73: // I
+        i = this.#intValue(buf, i)
+        bin = { name, type: Particle.INTEGER, value: this.#intVal }
         break
-      }
       case 68: // D
         i = this.#double(buf, i)
         bin = { name, type: Particle.DOUBLE, value: this.#dbl }

@@ -88,46 +88,41 @@ const NAN = 'nan'
 const INF = 'inf'
 const INFINITY = 'infinity'
 
-function isPrefixCI (word: string, text: string, from: number): boolean {
-  const n = text.length - from
-  if (n > word.length) return false
-  for (let i = 0; i < n; i++) {
-    if ((text.charCodeAt(from + i) | 0x20) !== word.charCodeAt(i)) return false
-  }
-  return true
-}
-
 /**
  * dec_text.c `text_check_floating_point` applied to every prefix, as the C
  * reader does while it reads: the index of the first character that makes the
- * text invalid, or -1 when every prefix is acceptable.
+ * text invalid, or -1 when every prefix is acceptable. One pass: a prefix is
+ * valid while it is a (case-insensitive) prefix of nan/inf/infinity after an
+ * optional sign, or follows the digit rules (one '.', before one 'e'; a sign
+ * only right after 'e').
  */
 export function doubleTextErrorIndex (text: string): number {
-  for (let len = 1; len <= text.length; len++) {
-    if (!checkFloatingPoint(text.slice(0, len))) return len - 1
-  }
-  return -1
-}
-
-function checkFloatingPoint (buf: string): boolean {
+  const n = text.length
   let i = 0
-  const c0 = buf.charCodeAt(0)
+  const c0 = text.charCodeAt(0)
   if (c0 === 43 || c0 === 45) i++
-  if (i === buf.length) return true
-  if (isPrefixCI(NAN, buf, i) || isPrefixCI(INF, buf, i) || isPrefixCI(INFINITY, buf, i)) return true
+  // word prefixes: the first char decides; numeric rules can never accept letters other than 'e'
+  const w = n > i ? text.charCodeAt(i) | 0x20 : 0
+  if (w === 110 /* n */ || w === 105 /* i */) {
+    const word = w === 110 ? NAN : INFINITY
+    for (let k = i; k < n; k++) {
+      const j = k - i
+      if (j >= word.length || (text.charCodeAt(k) | 0x20) !== word.charCodeAt(j)) return k
+    }
+    return -1
+  }
   let dot = false
   let ex = false
-  let ch = 0
-  while (i < buf.length) {
-    const prev = ch
-    ch = buf.charCodeAt(i++)
-    if (ch >= 48 && ch <= 57) continue
-    if ((ch === 43 || ch === 45) && prev === 101) continue
-    if (ch === 46 && !dot && !ex) { dot = true; continue }
-    if (ch === 101 && !ex) { ex = true; continue }
-    return false
+  let prev = 0
+  for (let k = i; k < n; k++) {
+    const ch = text.charCodeAt(k)
+    if (ch >= 48 && ch <= 57) { prev = ch; continue }
+    if ((ch === 43 || ch === 45) && prev === 101) { prev = ch; continue }
+    if (ch === 46 && !dot && !ex) { dot = true; prev = ch; continue }
+    if (ch === 101 && !ex) { ex = true; prev = ch; continue }
+    return k
   }
-  return true
+  return -1
 }
 
 /**

@@ -173,7 +173,7 @@ export class AsbEncoder {
     this.#o = o
     while (v >= 10) {
       const q = Math.floor(v / 10)
-      buf[--o] = 48 + v - q * 10
+      buf[--o] = 48 + (v - q * 10)
       v = q
     }
     buf[--o] = 48 + v

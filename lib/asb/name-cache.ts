@@ -13,10 +13,16 @@ export class NameCache {
 
   /** The Name for src[s..e): a cached string when seen before, else built with nameFromBytes. */
   get (src: Buffer, s: number, e: number): Name {
+    let h = 0
+    for (let k = s; k < e; k++) h = (Math.imul(h, 31) + src[k]!) | 0
+    return this.lookup(src, s, e, h)
+  }
+
+  /** Like get(), with `h` already computed as `h = h * 31 + byte` (int32) over the bytes, from 0. */
+  lookup (src: Buffer, s: number, e: number, h: number): Name {
     const n = e - s
     if (n > MAX_CACHED) return nameFromBytes(src, s, e)
-    let h = n
-    for (let k = s; k < e; k++) h = (Math.imul(h, 31) + src[k]!) | 0
+    h ^= n
     const slot = (h ^ (h >>> 10)) & (SLOTS - 1)
     const key = this.#keys[slot]
     if (key !== undefined && key.length === n) {
