@@ -169,7 +169,8 @@ export function decodeCdt (buf: Buffer): CdtNode {
   return node
 }
 
-class Writer {
+/** A growable msgpack writer packing the way the server does (see encodeCdt). */
+export class Writer {
   buf: Buffer
   pos = 0
   constructor (size = 256) { this.buf = Buffer.allocUnsafe(size) }
@@ -203,6 +204,55 @@ class Writer {
       if (v >= -32n) b[this.pos++] = Number(v) & 0xff
       else if (v >= -0x80n) { b[this.pos++] = 0xd0; b.writeInt8(Number(v), this.pos); this.pos += 1 } else if (v >= -0x8000n) { b[this.pos++] = 0xd1; b.writeInt16BE(Number(v), this.pos); this.pos += 2 } else if (v >= -0x80000000n) { b[this.pos++] = 0xd2; b.writeInt32BE(Number(v), this.pos); this.pos += 4 } else if (v >= -0x8000000000000000n) { b[this.pos++] = 0xd3; b.writeBigInt64BE(v, this.pos); this.pos += 8 } else throw new RangeError(`integer ${v} does not fit in 64 bits`)
     }
+  }
+
+  /** A safe integer (|v| < 2^53) without going through bigint. */
+  intNum (v: number): void {
+    this.ensure(9)
+    const b = this.buf
+    if (v >= 0) {
+      if (v < 0x80) b[this.pos++] = v
+      else if (v < 0x100) { b[this.pos++] = 0xcc; b[this.pos++] = v } else if (v < 0x10000) { b[this.pos++] = 0xcd; b.writeUInt16BE(v, this.pos); this.pos += 2 } else if (v < 0x100000000) { b[this.pos++] = 0xce; b.writeUInt32BE(v, this.pos); this.pos += 4 } else { b[this.pos++] = 0xcf; b.writeUInt32BE(Math.floor(v / 0x100000000), this.pos); b.writeUInt32BE(v >>> 0, this.pos + 4); this.pos += 8 }
+    } else {
+      if (v >= -32) b[this.pos++] = v & 0xff
+      else if (v >= -0x80) { b[this.pos++] = 0xd0; b.writeInt8(v, this.pos); this.pos += 1 } else if (v >= -0x8000) { b[this.pos++] = 0xd1; b.writeInt16BE(v, this.pos); this.pos += 2 } else if (v >= -0x80000000) { b[this.pos++] = 0xd2; b.writeInt32BE(v, this.pos); this.pos += 4 } else { b[this.pos++] = 0xd3; b.writeBigInt64BE(BigInt(v), this.pos); this.pos += 8 }
+    }
+  }
+
+  double (v: number): void { this.ensure(9); this.buf[this.pos++] = 0xcb; this.buf.writeDoubleBE(v, this.pos); this.pos += 8 }
+
+  /** A str with particle prefix `p` holding the UTF-8 of `s`. */
+  str (p: number, s: string): void {
+    const n = Buffer.byteLength(s, 'utf8')
+    this.header(n + 1, 0xa0, 0x1f, 0xda, 0xdb, 0xd9)
+    this.ensure(n + 1)
+    this.buf[this.pos++] = p
+    this.pos += this.buf.write(s, this.pos, 'utf8')
+  }
+
+  /** A str with particle prefix `p` holding `v`. */
+  bytes (p: number, v: Buffer): void {
+    this.header(v.length + 1, 0xa0, 0x1f, 0xda, 0xdb, 0xd9)
+    this.ensure(v.length + 1)
+    this.buf[this.pos++] = p
+    v.copy(this.buf, this.pos); this.pos += v.length
+  }
+
+  listHeader (count: number, flags: number | null): void {
+    this.header(count + (flags === null ? 0 : 1), 0x90, 0x0f, 0xdc, 0xdd)
+    if (flags !== null) this.marker(flags)
+  }
+
+  mapHeader (count: number, flags: number | null): void {
+    this.header(count + (flags === null ? 0 : 1), 0x80, 0x0f, 0xde, 0xdf)
+    if (flags !== null) { this.marker(flags); this.byte(0xc0) }
+  }
+
+  /** A copy of what was written; the writer starts over. */
+  take (): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.pos))
+    this.pos = 0
+    return out
   }
 
   node (n: CdtNode): void {

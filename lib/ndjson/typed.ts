@@ -19,7 +19,7 @@ import { isUtf8 } from 'node:buffer'
 import { BYTES_PARTICLES, CITRUSLEAF_EPOCH, Particle } from '../types.js'
 import type { Name, Value, BytesParticle } from '../types.js'
 import { nameFromBytes } from '../name.js'
-import { decodeCdt, encodeCdt, CdtError } from '../cdt/msgpack.js'
+import { decodeCdt, CdtError, Writer } from '../cdt/msgpack.js'
 import { cdtToCanonicalJson } from './cdt-json.js'
 import type { CdtNode } from '../cdt/msgpack.js'
 
@@ -298,21 +298,65 @@ export function voidTimeToIso (voidTime: number): string | null {
   return `${dayCache.s}${pad2(h)}:${pad2(m)}:${pad2(sec - m * 60)}Z`
 }
 
-const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))$/
 
-/** The void-time of an `expiration` member: null = 0 (never); else a whole-second ISO-8601 time with a zone, after 2010-01-01T00:00:00Z. */
-export function isoToVoidTime (v: unknown): number {
-  if (v === null) return 0
-  if (typeof v !== 'string' || !ISO_RE.test(v)) {
+function isoToVoidTimeSlow (v: unknown): number {
+  const m = typeof v === 'string' ? ISO_RE.exec(v) : null
+  if (m === null) {
     throw new TypedJsonError('expiration: expected null or an ISO-8601 time with a zone like "2027-01-01T00:00:00Z"')
   }
-  const ms = Date.parse(v)
-  if (!Number.isFinite(ms) || ms % 1000 !== 0) throw new TypedJsonError(`expiration: ${JSON.stringify(v)} is not a valid whole-second time`)
-  const vt = ms / 1000 - CITRUSLEAF_EPOCH
+  const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number]
+  const ms = Date.UTC(y, mo - 1, d, h, mi, sec)
+  const check = new Date(ms)
+  const fracOk = m[7] === undefined || /^\.0+$/.test(m[7])
+  const zoneOk = m[8] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59)
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d ||
+      check.getUTCHours() !== h || check.getUTCMinutes() !== mi || check.getUTCSeconds() !== sec || !fracOk || !zoneOk) {
+    throw new TypedJsonError(`expiration: ${JSON.stringify(v)} is not a valid whole-second time`)
+  }
+  const offset = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 3600 + Number(m[10]) * 60)
+  const vt = ms / 1000 - offset - CITRUSLEAF_EPOCH
   if (vt < 1 || vt > 0xffffffff) {
     throw new TypedJsonError(`expiration: ${JSON.stringify(v)} is outside 2010-01-01T00:00:01Z..2146-02-07T06:28:15Z`)
   }
   return vt
+}
+
+/**
+ * The void-time of an `expiration` member: null = 0 (never); else an
+ * ISO-8601 time with a zone (Z or +-hh:mm) on a whole second, after
+ * 2010-01-01T00:00:00Z and at most 2^32-1 seconds after it.
+ */
+export function isoToVoidTime (v: unknown): number {
+  if (v === null) return 0
+  // fast path for what we write, "YYYY-MM-DDTHH:MM:SSZ": the day from a cache
+  if (typeof v === 'string' && v.length === 20 && v.charCodeAt(19) === 90 && v.charCodeAt(10) === 84 &&
+      v.charCodeAt(13) === 58 && v.charCodeAt(16) === 58) {
+    const day = v.slice(0, 10)
+    if (day === parseDayCache.day) {
+      const h = digits2(v, 11)
+      const m = digits2(v, 14)
+      const sec = digits2(v, 17)
+      if (h < 24 && m < 60 && sec < 60) {
+        const vt = parseDayCache.vt + h * 3600 + m * 60 + sec
+        if (vt >= 1 && vt <= 0xffffffff) return vt
+      }
+    } else {
+      const vt = isoToVoidTimeSlow(v)
+      parseDayCache.day = day
+      parseDayCache.vt = vt - (vt + CITRUSLEAF_EPOCH) % 86400
+      return vt
+    }
+  }
+  return isoToVoidTimeSlow(v)
+}
+
+const parseDayCache = { day: '', vt: 0 }
+
+function digits2 (s: string, at: number): number {
+  const a = s.charCodeAt(at) - 48
+  const b = s.charCodeAt(at + 1) - 48
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : 99
 }
 
 // ---------------------------------------------------------------------------
@@ -424,6 +468,10 @@ function tagOf (o: { [k: string]: unknown }): string | null {
   return null
 }
 
+// One shared writer packs every list/map read from JSON straight to msgpack
+// (no CdtNode tree: bench/ndjson/ndjson.bench.ts); take() copies the result out.
+const packer = new Writer(4096)
+
 /**
  * A bin value (or user key) from parsed JSON. `exact`: the JSON came from the
  * exact parser (integral literals are bigints, other numbers doubles).
@@ -441,10 +489,10 @@ export function jsonToValue (j: unknown, what: string, exact = false): Value {
     case 'boolean': return { type: Particle.BOOL, value: j }
     case 'object': {
       if (j === null) return { type: Particle.NIL, value: null }
-      if (Array.isArray(j)) return { type: Particle.LIST, value: encodeCdt(listNode(j, null, what, exact)) }
+      if (Array.isArray(j)) return { type: Particle.LIST, value: packed(j, what, exact) }
       const o = j as { [k: string]: unknown }
       const tag = tagOf(o)
-      if (tag === null) return { type: Particle.MAP, value: encodeCdt(plainMapNode(o, null, what, exact)) }
+      if (tag === null) return { type: Particle.MAP, value: packed(o, what, exact) }
       switch (tag) {
         case '$msgpack': {
           checkMembers(o, ['$msgpack', '$type'], what)
@@ -456,9 +504,9 @@ export function jsonToValue (j: unknown, what: string, exact = false): Value {
           throw new TypedJsonError(`${what}: $float32 is only allowed inside lists and maps`)
         case '$list':
         case '$map':
-          return { type: tag === '$list' ? Particle.LIST : Particle.MAP, value: encodeCdt(taggedNode(o, tag, what, exact)) }
+          return { type: tag === '$list' ? Particle.LIST : Particle.MAP, value: packed(o, what, exact) }
       }
-      const n = taggedNode(o, tag, what, exact)
+      const n = taggedScalar(o, tag, what)
       switch (n.t) {
         case 'int':
           if (n.v < INT64_MIN || n.v > INT64_MAX) throw new TypedJsonError(`${what}: integer ${n.v} is out of the int64 range`)
@@ -476,45 +524,94 @@ export function jsonToValue (j: unknown, what: string, exact = false): Value {
   throw new TypedJsonError(`${what}: unexpected JSON value`)
 }
 
-/** A CDT element from parsed JSON. */
+function packed (j: unknown, what: string, exact: boolean): Buffer {
+  packer.pos = 0
+  pack(packer, j, what, exact)
+  return packer.take()
+}
+
+/** The typed CDT element of parsed JSON (a list/map element). */
 export function jsonToNode (j: unknown, what: string, exact = false): CdtNode {
+  return decodeCdt(packed(j, what, exact))
+}
+
+function pack (w: Writer, j: unknown, what: string, exact: boolean): void {
   switch (typeof j) {
-    case 'string': return { t: 'bytes', p: Particle.STRING, v: utf8Bytes(j, what) }
+    case 'string':
+      if (!wellFormed(j)) throw new TypedJsonError(`${what}: string has a lone surrogate (use {"$str64": ...} for bytes that are not UTF-8)`)
+      w.str(Particle.STRING, j)
+      return
     case 'number':
-    case 'bigint': {
-      const i = intOf(j, exact, what)
-      if (i === null || i < INT64_MIN || i > INT64_MAX) return { t: 'double', v: Number(j) }
-      return { t: 'int', v: i }
-    }
-    case 'boolean': return { t: 'bool', v: j }
+      if (!exact && Number.isInteger(j)) {
+        if (j <= 9007199254740991 && j >= -9007199254740991) { w.intNum(j); return }
+        throw new NeedExactParse(what)
+      }
+      w.double(j)
+      return
+    case 'bigint':
+      if (j < INT64_MIN || j > INT64_MAX) w.double(Number(j))
+      else w.int(j)
+      return
+    case 'boolean': w.byte(j ? 0xc3 : 0xc2); return
     case 'object': {
-      if (j === null) return { t: 'nil' }
-      if (Array.isArray(j)) return listNode(j, null, what, exact)
+      if (j === null) { w.byte(0xc0); return }
+      if (Array.isArray(j)) {
+        w.listHeader(j.length, null)
+        for (let i = 0; i < j.length; i++) pack(w, j[i], `${what}[${i}]`, exact)
+        return
+      }
       const o = j as { [k: string]: unknown }
       const tag = tagOf(o)
-      if (tag === null) return plainMapNode(o, null, what, exact)
-      return taggedNode(o, tag, what, exact)
+      if (tag === null) { packPlainMap(w, o, null, what, exact); return }
+      const v = o[tag]
+      const wt = `${what}.${tag}`
+      switch (tag) {
+        case '$list': {
+          checkMembers(o, ['$list', '$flags'], what)
+          if (!Array.isArray(v)) throw new TypedJsonError(`${wt}: expected an array`)
+          w.listHeader(v.length, flagsOf(o, what))
+          for (let i = 0; i < v.length; i++) pack(w, v[i], `${wt}[${i}]`, exact)
+          return
+        }
+        case '$map': {
+          checkMembers(o, ['$map', '$flags'], what)
+          const flags = flagsOf(o, what)
+          if (Array.isArray(v)) {
+            w.mapHeader(v.length, flags)
+            for (let i = 0; i < v.length; i++) {
+              const pair = v[i]
+              if (!Array.isArray(pair) || pair.length !== 2) throw new TypedJsonError(`${wt}[${i}]: expected a [key, value] pair`)
+              pack(w, pair[0], `${wt}[${i}][0]`, exact)
+              pack(w, pair[1], `${wt}[${i}][1]`, exact)
+            }
+            return
+          }
+          if (v !== null && typeof v === 'object') { packPlainMap(w, v as { [k: string]: unknown }, flags, wt, exact); return }
+          throw new TypedJsonError(`${wt}: expected an object or an array of [key, value] pairs`)
+        }
+        case '$msgpack':
+          throw new TypedJsonError(`${what}: $msgpack is only allowed as a whole bin value`)
+      }
+      w.node(taggedScalar(o, tag, what))
+      return
     }
   }
   throw new TypedJsonError(`${what}: unexpected JSON value`)
 }
 
-function listNode (a: unknown[], flags: number | null, what: string, exact: boolean): CdtNode {
-  const items: CdtNode[] = new Array(a.length)
-  for (let i = 0; i < a.length; i++) items[i] = jsonToNode(a[i], `${what}[${i}]`, exact)
-  return { t: 'list', flags, items }
-}
-
-function plainMapNode (o: { [k: string]: unknown }, flags: number | null, what: string, exact: boolean): CdtNode {
-  const entries: Array<[CdtNode, CdtNode]> = []
-  for (const k of Object.keys(o)) {
+function packPlainMap (w: Writer, o: { [k: string]: unknown }, flags: number | null, what: string, exact: boolean): void {
+  const keys = Object.keys(o)
+  w.mapHeader(keys.length, flags)
+  for (const k of keys) {
     if (k.charCodeAt(0) === 36) throw new TypedJsonError(`${what}: map key ${JSON.stringify(k)} starts with "$"; use {"$map": [[key, value], ...]}`)
-    entries.push([{ t: 'bytes', p: Particle.STRING, v: utf8Bytes(k, what) }, jsonToNode(o[k], `${what}.${k}`, exact)])
+    if (!wellFormed(k)) throw new TypedJsonError(`${what}: map key has a lone surrogate`)
+    w.str(Particle.STRING, k)
+    pack(w, o[k], `${what}.${k}`, exact)
   }
-  return { t: 'map', flags, entries }
 }
 
-function taggedNode (o: { [k: string]: unknown }, tag: string, what: string, exact: boolean): CdtNode {
+/** A scalar tag object ($int, $double, $float32, $str64, $geo, $geo64, bytes tags). */
+function taggedScalar (o: { [k: string]: unknown }, tag: string, what: string): CdtNode {
   const w = `${what}.${tag}`
   const v = o[tag]
   switch (tag) {
@@ -537,28 +634,6 @@ function taggedNode (o: { [k: string]: unknown }, tag: string, what: string, exa
     case '$geo64':
       checkMembers(o, ['$geo64'], what)
       return { t: 'bytes', p: Particle.GEOJSON, v: fromBase64(v, w) }
-    case '$list': {
-      checkMembers(o, ['$list', '$flags'], what)
-      if (!Array.isArray(v)) throw new TypedJsonError(`${w}: expected an array`)
-      return listNode(v, flagsOf(o, what), w, exact)
-    }
-    case '$map': {
-      checkMembers(o, ['$map', '$flags'], what)
-      const flags = flagsOf(o, what)
-      if (Array.isArray(v)) {
-        const entries: Array<[CdtNode, CdtNode]> = new Array(v.length)
-        for (let i = 0; i < v.length; i++) {
-          const pair = v[i]
-          if (!Array.isArray(pair) || pair.length !== 2) throw new TypedJsonError(`${w}[${i}]: expected a [key, value] pair`)
-          entries[i] = [jsonToNode(pair[0], `${w}[${i}][0]`, exact), jsonToNode(pair[1], `${w}[${i}][1]`, exact)]
-        }
-        return { t: 'map', flags, entries }
-      }
-      if (v !== null && typeof v === 'object') return plainMapNode(v as { [k: string]: unknown }, flags, w, exact)
-      throw new TypedJsonError(`${w}: expected an object or an array of [key, value] pairs`)
-    }
-    case '$msgpack':
-      throw new TypedJsonError(`${what}: $msgpack is only allowed as a whole bin value`)
   }
   const p = TAG_BYTES.get(tag)
   if (p !== undefined) {
