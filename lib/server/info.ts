@@ -227,6 +227,7 @@ export function answerInfo (cluster: TestCluster, node: TestNode, cmd: string): 
         const st = ns.sets.get(k) ?? { truncateLutMs: 0 }
         st.truncateLutMs = lutMs
         ns.sets.set(k, st)
+        ns.setTruncated = true
       }
       return 'ok'
     }

@@ -362,22 +362,29 @@ export class TestNode {
 
     const dropAfter = cluster.faults.takeDrop(this.index)
     const nsBuf = Buffer.from(ns.name, 'utf8')
-    const chunks: Buffer[] = []
+    // records are written straight into a proto buffer that is sent when full
+    const flushAt = cluster.scanFlushBytes
+    let chunk = Buffer.allocUnsafe(PROTO_HEADER_SIZE + flushAt + 4096)
     let chunkBytes = 0
     let sent = 0
     const started = Date.now()
     const flush = async (): Promise<boolean> => {
-      if (chunks.length === 0) return !conn.socket.destroyed
-      const body = Buffer.concat(chunks, chunkBytes)
-      chunks.length = 0
+      if (chunkBytes === 0) return !conn.socket.destroyed
+      writeProtoHeader(chunk, 0, ProtoType.MSG, chunkBytes)
+      const out = chunk.subarray(0, PROTO_HEADER_SIZE + chunkBytes)
+      chunk = Buffer.allocUnsafe(PROTO_HEADER_SIZE + flushAt + 4096)
       chunkBytes = 0
-      const hdr = Buffer.allocUnsafe(PROTO_HEADER_SIZE)
-      writeProtoHeader(hdr, 0, ProtoType.MSG, body.length)
       const d = cluster.faults.delayFor(this.index)
       if (d > 0) await sleep(d)
-      return this.#write(conn, Buffer.concat([hdr, body]))
+      return this.#write(conn, out)
     }
-    const push = (b: Buffer): void => { chunks.push(b); chunkBytes += b.length }
+    const reserve = (n: number): void => {
+      if (PROTO_HEADER_SIZE + chunkBytes + n <= chunk.length) return
+      const bigger = Buffer.allocUnsafe(Math.max(chunk.length * 2, PROTO_HEADER_SIZE + chunkBytes + n))
+      chunk.copy(bigger, 0, 0, PROTO_HEADER_SIZE + chunkBytes)
+      chunk = bigger
+    }
+    const push = (b: Buffer): void => { reserve(b.length); b.copy(chunk, PROTO_HEADER_SIZE + chunkBytes); chunkBytes += b.length }
 
     outer:
     for (const job of jobs) {
@@ -402,7 +409,10 @@ export class TestNode {
           if (sent >= maxRecords) break outer
           continue
         }
-        push(encodeRecord(nsBuf, rec, nobins, selected, bval))
+        const bins = scanBins(rec, nobins, selected)
+        const size = recordSize(nsBuf, rec, bins, bval)
+        reserve(size)
+        chunkBytes = writeRecord(chunk, PROTO_HEADER_SIZE + chunkBytes, nsBuf, rec, nobins, bins, bval) - PROTO_HEADER_SIZE
         sent++
         this.stats.scanRecords++
         if (dropAfter !== null && sent >= dropAfter) {
@@ -458,49 +468,76 @@ function matchRange (rec: StoredRecord, r: { bin: Buffer, particle: number, begi
   return b.value.equals(r.begin) ? 0n : null
 }
 
-/** A scan/query record: NAMESPACE, DIGEST, [SET], [KEY], [BVAL_ARRAY]; READ ops (proto.c as_msg_make_response_bufbuilder). */
-function encodeRecord (nsBuf: Buffer, rec: StoredRecord, nobins: boolean, selected: string[], bval: bigint | null): Buffer {
-  let nFields = 2
-  let size = MSG_HEADER_SIZE + 5 + nsBuf.length + 5 + 20
-  if (rec.set !== null) { nFields++; size += 5 + rec.set.length }
-  if (rec.key !== null) { nFields++; size += 5 + rec.key.length }
-  if (bval !== null) { nFields++; size += 5 + 8 }
-  const bins: Array<[string, { particle: number, value: Buffer }]> = []
-  if (!nobins) {
-    if (selected.length === 0) for (const e of rec.bins) bins.push(e)
-    else for (const n of selected) { const b = rec.bins.get(n); if (b !== undefined) bins.push([n, b]) }
+const nameBufs = new Map<string, Buffer>()
+function nameBuf (n: string): Buffer {
+  let b = nameBufs.get(n)
+  if (b === undefined) {
+    b = Buffer.from(n, 'latin1')
+    if (nameBufs.size > 10000) nameBufs.clear()
+    nameBufs.set(n, b)
   }
+  return b
+}
+
+function copyInto (dst: Buffer, off: number, src: Buffer): void {
+  if (src.length <= 32) for (let i = 0; i < src.length; i++) dst[off + i] = src[i]!
+  else src.copy(dst, off)
+}
+
+/** The bins a scan record carries. */
+function scanBins (rec: StoredRecord, nobins: boolean, selected: string[]): Array<[string, { particle: number, value: Buffer }]> {
+  const bins: Array<[string, { particle: number, value: Buffer }]> = []
+  if (nobins) return bins
+  if (selected.length === 0) for (const e of rec.bins) bins.push(e)
+  else for (const n of selected) { const b = rec.bins.get(n); if (b !== undefined) bins.push([n, b]) }
+  return bins
+}
+
+function recordSize (nsBuf: Buffer, rec: StoredRecord, bins: Array<[string, { particle: number, value: Buffer }]>, bval: bigint | null): number {
+  let size = MSG_HEADER_SIZE + 5 + nsBuf.length + 5 + 20
+  if (rec.set !== null) size += 5 + rec.set.length
+  if (rec.key !== null) size += 5 + rec.key.length
+  if (bval !== null) size += 5 + 8
   for (const [n, b] of bins) size += 8 + n.length + b.value.length
-  const buf = Buffer.allocUnsafe(size)
-  buf[0] = MSG_HEADER_SIZE
-  buf[1] = nobins ? Info1.GET_NO_BINS : 0
-  buf[2] = 0; buf[3] = 0; buf[4] = 0; buf[5] = 0
-  buf.writeUInt32BE(rec.generation, 6)
-  buf.writeUInt32BE(rec.voidTime, 10)
-  buf.writeUInt32BE(0, 14)
-  buf.writeUInt16BE(nFields, 18)
-  buf.writeUInt16BE(bins.length, 20)
-  let off = MSG_HEADER_SIZE
+  return size
+}
+
+/**
+ * Writes a scan/query record at `off`: NAMESPACE, DIGEST, [SET], [KEY],
+ * [BVAL_ARRAY]; READ ops (proto.c as_msg_make_response_bufbuilder). Returns the end.
+ */
+function writeRecord (buf: Buffer, off: number, nsBuf: Buffer, rec: StoredRecord, nobins: boolean, bins: Array<[string, { particle: number, value: Buffer }]>, bval: bigint | null): number {
+  const nFields = 2 + (rec.set !== null ? 1 : 0) + (rec.key !== null ? 1 : 0) + (bval !== null ? 1 : 0)
+  buf[off] = MSG_HEADER_SIZE
+  buf[off + 1] = nobins ? Info1.GET_NO_BINS : 0
+  buf[off + 2] = 0; buf[off + 3] = 0; buf[off + 4] = 0; buf[off + 5] = 0
+  buf.writeUInt32BE(rec.generation, off + 6)
+  buf.writeUInt32BE(rec.voidTime, off + 10)
+  buf.writeUInt32BE(0, off + 14)
+  buf.writeUInt16BE(nFields, off + 18)
+  buf.writeUInt16BE(bins.length, off + 20)
+  off += MSG_HEADER_SIZE
   const field = (type: number, data: Buffer): void => {
-    buf.writeUInt32BE(data.length + 1, off); buf[off + 4] = type; data.copy(buf, off + 5); off += 5 + data.length
+    buf.writeUInt32BE(data.length + 1, off); buf[off + 4] = type; copyInto(buf, off + 5, data); off += 5 + data.length
   }
   field(FieldType.NAMESPACE, nsBuf)
   field(FieldType.DIGEST, rec.digest)
   if (rec.set !== null) field(FieldType.SET, rec.set)
   if (rec.key !== null) field(FieldType.KEY, rec.key)
   if (bval !== null) {
-    const b = Buffer.allocUnsafe(8); b.writeBigInt64LE(bval); field(FieldType.BVAL_ARRAY, b)
+    buf.writeUInt32BE(9, off); buf[off + 4] = FieldType.BVAL_ARRAY; buf.writeBigInt64LE(bval, off + 5); off += 13
   }
   for (const [n, b] of bins) {
-    const nl = n.length
+    const nb = nameBuf(n)
+    const nl = nb.length
     buf.writeUInt32BE(4 + nl + b.value.length, off)
     buf[off + 4] = OpType.READ
     buf[off + 5] = b.particle
     buf[off + 6] = 0
     buf[off + 7] = nl
-    buf.write(n, off + 8, 'latin1')
-    b.value.copy(buf, off + 8 + nl)
+    copyInto(buf, off + 8, nb)
+    copyInto(buf, off + 8 + nl, b.value)
     off += 8 + nl + b.value.length
   }
-  return buf
+  return off
 }

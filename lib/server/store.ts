@@ -42,6 +42,8 @@ export class NamespaceStore {
   readonly partitions: Array<Map<string, StoredRecord>>
   readonly sets = new Map<string, SetState>()
   truncateLutMs = 0
+  /** Set once any set was truncated: only then do reads look up the set's truncate time. */
+  setTruncated = false
 
   constructor (name: string, config: Map<string, string>) {
     this.name = name
@@ -76,7 +78,7 @@ export class NamespaceStore {
   alive (rec: StoredRecord, nowMs: number): boolean {
     if (rec.voidTime !== 0 && rec.voidTime <= nowVoidSeconds(nowMs)) return false
     if (rec.lutMs < this.truncateLutMs) return false
-    if (rec.set !== null) {
+    if (rec.set !== null && this.setTruncated) {
       const s = this.sets.get(rec.set.toString('latin1'))
       if (s !== undefined && rec.lutMs < s.truncateLutMs) return false
     }

@@ -33,7 +33,15 @@ async function step (name: string, fn: () => Promise<unknown>): Promise<void> {
 
 async function main (): Promise<void> {
   const hosts = process.argv[2]!.split(',').map(s => { const [addr, port] = s.split(':'); return { addr: addr!, port: Number(port) } })
-  const client = await Aerospike.connect({ hosts, log: { level: Aerospike.log.OFF }, policies: { scan: { socketTimeout: 5000 }, query: { socketTimeout: 5000 } } })
+  // generous timeouts: CI machines may be loaded and the server shares a process with the test
+  const slow = { totalTimeout: 20000, socketTimeout: 20000 }
+  const client = await Aerospike.connect({
+    hosts,
+    log: { level: Aerospike.log.OFF },
+    connTimeoutMs: 10000,
+    loginTimeoutMs: 10000,
+    policies: { read: slow, write: slow, remove: slow, batch: slow, batchWrite: slow, operate: slow, scan: slow, query: slow, info: { timeout: 20000 } }
+  } as any)
   const A = Aerospike as any
   const key = (k: string | number | Buffer): any => new A.Key('test', 'smoke', k)
   await step('put-all-types', async () => {
