@@ -36,7 +36,7 @@ export async function main (argv: string[]): Promise<number> {
   const { signal, dispose } = abortOnSignals(process)
   try {
     const res = await uploadStream(input.stream, {
-      client, ...loc, minPartSize, concurrency, signal,
+      client, ...loc, minPartSize, concurrency, signal, sourceName: input.name,
       ...(expectedSize !== undefined ? { expectedSize } : {}),
       crc32: resolveChecksum(clientOpts) === 'when_supported',
       retry: { maxAttempts: args['s3-retry-attempts'] },

@@ -39,6 +39,8 @@ export interface UploadOptions extends S3Location {
   concurrency?: number
   /** Add CRC32 checksums (the 'when_supported' mode); otherwise Content-MD5 only. */
   crc32?: boolean
+  /** Name of the input in error messages (default 'input'). */
+  sourceName?: string
   /** Content-Type of the object (default application/octet-stream). */
   contentType?: string
   /** Aborts the upload: in-flight parts are cancelled and the multipart upload aborted. */
@@ -137,7 +139,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
   try {
     let buf = Buffer.allocUnsafe(sizeOf(1))
     let fill = 0
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of readSource(source, opts.sourceName ?? 'input')) {
       let off = 0
       while (off < chunk.length) {
         const n = Math.min(chunk.length - off, buf.length - fill)
@@ -212,5 +214,15 @@ async function abortUpload (client: S3Client, Bucket: string, Key: string, Uploa
   } catch (err) {
     if ((err as { name?: string }).name === 'NoSuchUpload') return ''
     return `could not abort multipart upload ${UploadId} (${describeError(err)}); its parts may be billed until removed`
+  }
+}
+
+/** The source's chunks; its own read errors become one IO error naming it. */
+async function * readSource (source: Readable, name: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) yield chunk
+  } catch (err) {
+    if ((err as { name?: string }).name === 'AbortError' || err instanceof AsbError) throw err
+    throw new AsbError(ErrorCode.IO, `${name}: ${(err as Error).message}`, { cause: err })
   }
 }
