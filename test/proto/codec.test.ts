@@ -8,7 +8,7 @@ import {
   encodeInfoRequest, parseInfoResponse, parseInfoError, parseKeyValues,
   hashPassword, encodeLogin, decodeAdminMessage, AdminField, AdminCommand, parseLoginResponse, encodeAdminMessage,
   resultCodeName, isRetryable, isPermanent, ResultCode, decodeMessage, encodeMessage, makeMessage, decodeRecordMessage,
-  FieldType, OpType, computeDigest, partitionId, type ProtoMessage
+  FieldType, OpType, computeDigest, partitionId, encodeBatchField, decodeBatchField, BatchParentFlags, type ProtoMessage
 } from '../../lib/proto/index.js'
 import { Particle, type Value } from '../../lib/types.js'
 
@@ -125,4 +125,24 @@ t.test('truncated messages are protocol errors, not crashes', async t => {
     t.throws(() => decodeRecordMessage(full.subarray(0, n), 0), { code: 'ASB_ERR_PROTOCOL' })
   }
   t.equal(decodeMessage(full, 0).end, full.length)
+})
+
+t.test('batch rows: REPEAT reuses the previous row, generation is 16-bit', async t => {
+  const ns = { type: FieldType.NAMESPACE, data: Buffer.from('test') }
+  const req = {
+    parentFlags: BatchParentFlags.REPORT_ALL_ERRORS | BatchParentFlags.REPORT_ERROR_REC,
+    rows: [
+      { index: 0, digest: Buffer.alloc(20, 1), info1: 3, fields: [ns], ops: [], info2: 0, info3: 0, generation: 0x1_0005, recordTtl: 7 },
+      { index: 1, digest: Buffer.alloc(20, 2), repeat: true, info1: 0, fields: [], ops: [] }
+    ]
+  }
+  const data = encodeBatchField(req)
+  t.equal(data.length, 5 + (25 + 1 + 2 + 2 + 4 + 4 + 9) + 25)
+  const back = decodeBatchField(data)
+  t.equal(back.parentFlags, 0x0c)
+  t.equal(back.rows[0]!.generation, 5, 'only 16 bits of generation travel')
+  t.equal(back.rows[1]!.repeat, true)
+  t.equal(back.rows[1]!.info1, 3)
+  t.same(back.rows[1]!.fields.map(f => f.data.toString()), ['test'])
+  t.throws(() => decodeBatchField(data.subarray(0, data.length - 1)), /truncated/)
 })

@@ -81,7 +81,7 @@ t.test('typed values written through the official client keep their particle typ
   const code = `
     import Aerospike from 'aerospike'
     const [addr, port] = process.argv[1].split(':')
-    const c = await Aerospike.connect({ hosts: [{ addr, port: Number(port) }], log: { level: Aerospike.log.OFF } })
+    const c = await Aerospike.connect({ hosts: [{ addr, port: Number(port) }], log: { level: Aerospike.log.OFF }, policies: { write: { totalTimeout: 20000, socketTimeout: 20000 } } })
     await c.put(new Aerospike.Key('test', 'typed', 'k'), { d: new Aerospike.Double(2), g: new Aerospike.GeoJSON({ type: 'Point', coordinates: [1, 2] }), m: new Map([[1, 'one']]), l: [1], b: Buffer.from('x'), t: true, i: 5 })
     await c.close()`
   await new Promise<void>((resolve, reject) => {
