@@ -39,6 +39,9 @@ function getField (fields: Field[], type: number): Buffer | undefined {
   return undefined
 }
 
+/** Requests read ahead per connection before the socket is paused. */
+const MAX_QUEUED_REQUESTS = 64
+
 interface Conn {
   socket: Socket
   authenticated: boolean
@@ -116,6 +119,8 @@ export class TestNode {
     socket.on('data', (chunk: Buffer) => {
       try {
         splitter.push(chunk, m => { conn.queue.push({ type: m.type, body: Buffer.from(m.body) }) })
+        // a client that pipelines without reading is slowed down by TCP, not by our memory
+        if (conn.queue.length >= MAX_QUEUED_REQUESTS) socket.pause()
       } catch {
         socket.destroy() // bad header or size: the server closes the connection without a reply
         return
@@ -129,6 +134,7 @@ export class TestNode {
   #pump (conn: Conn): void {
     if (conn.busy) return
     const m = conn.queue.shift()
+    if (conn.queue.length < MAX_QUEUED_REQUESTS / 2 && conn.socket.isPaused()) conn.socket.resume()
     if (m === undefined) return
     conn.busy = true
     this.#handle(conn, m).catch(() => { conn.socket.destroy() }).finally(() => {
