@@ -97,13 +97,17 @@ function sink (): Writable & { n: number } {
   return w
 }
 
-interface Row { name: string, mb: number, recs: number, seconds: number, bytes: number }
+interface Row { name: string, mb: number, recs: number, seconds: number, bytes: number, cpuMb: number }
 const rows: Row[] = []
 async function measure (name: string, bytes: number, records: number, fn: () => Promise<void>): Promise<void> {
   const t0 = process.hrtime.bigint()
+  const c0 = process.cpuUsage()
   await fn()
   const s = Number(process.hrtime.bigint() - t0) / 1e9
-  rows.push({ name, mb: bytes / 1e6 / s, recs: records / s, seconds: s, bytes })
+  const c = process.cpuUsage(c0)
+  // CPU seconds (user + system, all threads): steadier than wall time on a shared machine
+  const cpu = (c.user + c.system) / 1e6
+  rows.push({ name, mb: bytes / 1e6 / s, recs: records / s, seconds: s, bytes, cpuMb: bytes / 1e6 / cpu })
 }
 
 const header: Header = { kind: 'header', version: '3.1', namespace: 'test', firstFile: true }
@@ -169,7 +173,9 @@ function replayHeadThen (body: Buffer[]): (src: AsyncIterable<Buffer>) => AsyncG
 }
 
 console.log('')
-console.log(`${'stage'.padEnd(62)} ${'MB/s'.padStart(8)} ${'records/s'.padStart(11)} ${'seconds'.padStart(8)}`)
+console.log(`${'stage'.padEnd(62)} ${'MB/s'.padStart(8)} ${'records/s'.padStart(11)} ${'seconds'.padStart(8)} ${'MB/cpu-s'.padStart(9)} ${'x base'.padStart(7)}`)
+const base = rows[0]!
 for (const r of rows) {
-  console.log(`${r.name.padEnd(62)} ${r.mb.toFixed(1).padStart(8)} ${Math.round(r.recs).toLocaleString('en-US').padStart(11)} ${r.seconds.toFixed(2).padStart(8)}`)
+  console.log(`${r.name.padEnd(62)} ${r.mb.toFixed(1).padStart(8)} ${Math.round(r.recs).toLocaleString('en-US').padStart(11)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpuMb.toFixed(1).padStart(9)} ${(r.mb / base.mb).toFixed(2).padStart(7)}`)
 }
+console.log('\nMB/s and records/s are wall-clock; MB/cpu-s divides by the CPU time the process used (steadier on a loaded machine); x base = MB/s relative to the JSON.parse baseline.')
