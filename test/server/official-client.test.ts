@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { ROOT } from '../helpers.js'
 import { startTestCluster } from '../../lib/server/index.js'
 import { Particle } from '../../lib/types.js'
+import { decodeRecordMessage, encodeMessage, encodePidArray, FieldType, Info1, Info3, makeMessage, u64Field } from '../../lib/proto/index.js'
+import { ReplayConn } from './replay.js'
 
 interface Step { step: string, ok: boolean, value?: any, error?: string, code?: number }
 
@@ -101,4 +103,29 @@ t.test('typed values written through the official client keep their particle typ
   t.equal(type('t'), Particle.BOOL)
   t.equal(type('i'), Particle.INTEGER)
   t.equal(rec!.key?.toString('hex'), undefined, 'no stored key without sendKey')
+
+  // and our codec reads them back exactly through a partition scan
+  const conn = await ReplayConn.open(cluster.nodes[0]!.port)
+  const answer = await conn.send(encodeMessage(makeMessage({
+    info1: Info1.READ, info3: Info3.PARTITION_DONE, recordTtl: 0xffffffff,
+    fields: [
+      { type: FieldType.NAMESPACE, data: Buffer.from('test') }, { type: FieldType.SET, data: Buffer.from('typed') },
+      u64Field(FieldType.TRID, 42n), { type: FieldType.PID_ARRAY, data: encodePidArray(Array.from({ length: 4096 }, (_, i) => i)) }
+    ]
+  })), true)
+  conn.close()
+  const scanned = answer.flatMap(p => {
+    const out = []
+    for (let off = 0; off < p.body.length;) { const it = decodeRecordMessage(p.body, off); if (it.record !== null) out.push(it.record); off = it.end }
+    return out
+  })
+  t.equal(scanned.length, 1)
+  const bins = new Map(scanned[0]!.bins.map(b => [b.name, b]))
+  t.same(bins.get('d'), { name: 'd', type: Particle.DOUBLE, value: 2 }, 'Double(2) stays a double')
+  t.same(bins.get('i'), { name: 'i', type: Particle.INTEGER, value: 5n })
+  t.equal(bins.get('g')!.type, Particle.GEOJSON)
+  t.same(JSON.parse((bins.get('g')!.value as Buffer).toString()), { type: 'Point', coordinates: [1, 2] })
+  t.equal(bins.get('m')!.type, Particle.MAP)
+  t.equal((bins.get('m')!.value as Buffer).toString('hex'), '82c70001c001a4036f6e65', 'map with its int key, raw msgpack')
+  t.same(bins.get('t'), { name: 't', type: Particle.BOOL, value: true })
 })
