@@ -158,7 +158,20 @@ export function answerInfo (cluster: TestCluster, node: TestNode, cmd: string): 
     case 'sindex': {
       const idx = cluster.sindexes.find(i => i.ns === parts[1] && i.name === parts[2])
       if (idx === undefined) return error(201, 'no index')
-      return `entries=0;used_bytes=16777216;entries_per_bval=0;entries_per_rec=0;load_pct=100;load_time=0;stat_gc_recs=0`
+      const ns = cluster.namespaces.get(idx.ns)
+      let entries = 0
+      if (ns !== undefined) {
+        const bin = Buffer.from(idx.bin, 'utf8').toString('latin1')
+        const set = idx.set === null ? null : Buffer.from(idx.set, 'utf8')
+        for (const part of ns.partitions) {
+          for (const rec of part.values()) {
+            if (!ns.alive(rec, now) || !rec.bins.has(bin)) continue
+            if (set !== null && (rec.set === null || !rec.set.equals(set))) continue
+            entries++
+          }
+        }
+      }
+      return `entries=${entries};used_bytes=16777216;entries_per_bval=0;entries_per_rec=0;load_pct=100;load_time=0;stat_gc_recs=0`
     }
     case 'sindex-exists': {
       const idx = cluster.sindexes.find(i => i.ns === args.get('namespace') && i.name === args.get('indexname'))

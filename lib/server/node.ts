@@ -258,13 +258,16 @@ export class TestNode {
       return
     }
     const reportAll = (req.parentFlags & 0x04) !== 0
+    // a parent filter expression applies to rows that carry none of their own
+    const parentFilter = getField(msg.fields, FieldType.FILTER_EXP)
     const out: AsMessage[] = []
     let size = 0
     let fatal = 0
     let prevFields: Field[] = []
     for (const row of req.rows) {
-      const fields = row.fields.length > 0 ? row.fields : prevFields
+      let fields = row.fields.length > 0 ? row.fields : prevFields
       prevFields = fields
+      if (parentFilter !== undefined && getField(fields, FieldType.FILTER_EXP) === undefined) fields = [...fields, { type: FieldType.FILTER_EXP, data: parentFilter }]
       const res = this.#single({
         ...makeMessage(),
         info1: row.info1, info2: row.info2 ?? 0, info3: row.info3 ?? 0,

@@ -4,7 +4,7 @@
 import t from 'tap'
 import {
   computeDigest, partitionId, encodeKeyField, makeMessage, FieldType, Info1, Info2, Info3, OpType,
-  encodePidArray, u64Field, TTL_NEVER_EXPIRE, TTL_DONT_UPDATE, ResultCode, getField, type AsMessage, type Field
+  encodePidArray, u64Field, TTL_NEVER_EXPIRE, TTL_DONT_UPDATE, ResultCode, getField, makeBatchMessage, BatchParentFlags, type AsMessage, type Field
 } from '../../lib/proto/index.js'
 import { startTestCluster, type TestCluster } from '../../lib/server/index.js'
 import { Particle, CITRUSLEAF_EPOCH, type Key } from '../../lib/types.js'
@@ -255,5 +255,41 @@ t.test('faults: dropped scan connection, unavailable partitions, delays; stop/st
   t.match(peers, /,\[\]$/, 'no peers left')
   await c.nodes[1]!.start()
   t.ok(ALL.filter(p => c.isMaster(1, p)).length > 2000, 'the restarted node gets its partitions back')
+  conn.close()
+})
+
+t.test('batch index: per-row results, transaction_ttl = row index, parent filter, abort without REPORT_ALL_ERRORS', async t => {
+  const c = await withCluster(t, { nodes: 1 })
+  c.put('test', 'b', 'a', { v: 1n })
+  c.put('test', 'b', 'z', { v: 9n })
+  const conn = await ReplayConn.open(c.nodes[0]!.port)
+  const ns = { type: FieldType.NAMESPACE, data: Buffer.from('test') }
+  const set = { type: FieldType.SET, data: Buffer.from('b') }
+  const d = (k: string): Buffer => computeDigest('b', strKey(k))
+  const rows = [
+    { index: 0, digest: d('a'), info1: Info1.READ | Info1.GET_ALL, info2: 0, info3: 0, recordTtl: 0, fields: [ns, set], ops: [] },
+    { index: 1, digest: d('missing'), info1: Info1.READ | Info1.GET_ALL, info2: 0, info3: 0, recordTtl: 0, fields: [ns, set], ops: [] },
+    { index: 2, digest: d('new'), info1: 0, info2: Info2.WRITE | Info2.RESPOND_ALL_OPS, info3: 0, generation: 0, recordTtl: 0, fields: [ns, set], ops: [intOp('v', 5n)] },
+    { index: 3, digest: d('a'), info1: 0, info2: Info2.WRITE | Info2.CREATE_ONLY | Info2.RESPOND_ALL_OPS, info3: 0, generation: 0, recordTtl: 0, fields: [ns, set], ops: [intOp('v', 5n)] },
+    { index: 4, digest: d('z'), info1: 0, info2: Info2.WRITE | Info2.DELETE | Info2.RESPOND_ALL_OPS, info3: 0, generation: 0, recordTtl: 0, fields: [ns, set], ops: [] }
+  ]
+  const res = await conn.msg(makeBatchMessage({ parentFlags: BatchParentFlags.REPORT_ALL_ERRORS | BatchParentFlags.REPORT_ERROR_REC, rows }, 1000))
+  const last = res.pop()!
+  t.equal(last.info3 & Info3.LAST, Info3.LAST)
+  t.same(res.map(m => [m.transactionTtl, m.resultCode]), [[0, 0], [1, 2], [2, 0], [3, 5], [4, 0]])
+  t.equal(res[0]!.ops[0]!.value.readBigInt64BE(0), 1n)
+  t.equal(res[2]!.ops.length, 1, 'one result op per write op (RESPOND_ALL_OPS)')
+  t.equal(c.get('test', 'b', 'z'), undefined, 'the delete row deleted')
+
+  // gt(bin_int("v"), 3) as the parent filter: the read row of "a" (v = 1) is filtered out
+  const filter = { type: FieldType.FILTER_EXP, data: Buffer.from('9303935102a17603', 'hex') }
+  const f = await conn.msg(makeBatchMessage({ parentFlags: BatchParentFlags.REPORT_ALL_ERRORS, rows: rows.slice(0, 1) }, 1000, [filter]))
+  t.equal(f[0]!.resultCode, 27)
+
+  // without REPORT_ALL_ERRORS the first real error ends the batch with its code
+  const ab = await conn.msg(makeBatchMessage({ parentFlags: 0, rows: [rows[3]!, rows[0]!] }, 1000))
+  t.equal(ab.length, 1)
+  t.equal(ab[0]!.resultCode, 5)
+  t.equal(ab[0]!.info3 & Info3.LAST, Info3.LAST)
   conn.close()
 })
