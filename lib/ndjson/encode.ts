@@ -8,7 +8,9 @@
 import { Transform } from 'node:stream'
 import type { TransformCallback } from 'node:stream'
 import { isUtf8 } from 'node:buffer'
-import type { Record, SIndex, Token, Udf, Header } from '../types.js'
+import type { Bin, Header, Name, Record, SIndex, Token, Udf } from '../types.js'
+import { AsbError, ErrorCode } from '../errors.js'
+import { nameToString } from '../name.js'
 import { binKey, escapedBinKey, isIndexKey, nameJson, valueToJson, voidTimeToIso } from './typed.js'
 
 export interface NdjsonEncodeOptions {
@@ -42,39 +44,82 @@ function udfJson (u: Udf, relaxed: boolean): string {
   return `{"$meta":"udf","type":${JSON.stringify(u.type)},"name":${nameJson(u.name, relaxed)},"content":${content}}`
 }
 
+// Names repeat in every record: their JSON text is cached (bench/ndjson/ndjson.bench.ts).
+const NAME_CACHE_LIMIT = 4096
+const memberCache = new Map<string, string>()
+let lastNs: Name | null = null
+let lastNsJson = ''
+let lastSet: Name | null = null
+let lastSetJson = 'null'
+
+/** `"name":` for a member name. */
+function member (k: string): string {
+  let m = memberCache.get(k)
+  if (m === undefined) {
+    if (memberCache.size >= NAME_CACHE_LIMIT) memberCache.clear()
+    m = JSON.stringify(k) + ':'
+    memberCache.set(k, m)
+  }
+  return m
+}
+
 function recordJson (r: Record, relaxed: boolean): string {
-  let line = `{"namespace":${nameJson(r.namespace, relaxed)},"set":${r.set === null ? 'null' : nameJson(r.set, relaxed)},"key":${r.key === null ? 'null' : valueToJson(r.key, relaxed)},"digest":"${r.digest.toString('base64')}","generation":${r.generation},"expiration":`
+  let ns: string
+  let set: string
+  if (relaxed) {
+    ns = nameJson(r.namespace, true)
+    set = r.set === null ? 'null' : nameJson(r.set, true)
+  } else {
+    if (r.namespace !== lastNs || typeof r.namespace !== 'string') { lastNs = r.namespace; lastNsJson = nameJson(r.namespace) }
+    if (r.set !== lastSet || (r.set !== null && typeof r.set !== 'string')) { lastSet = r.set; lastSetJson = r.set === null ? 'null' : nameJson(r.set) }
+    ns = lastNsJson
+    set = lastSetJson
+  }
+  let line = `{"namespace":${ns},"set":${set},"key":${r.key === null ? 'null' : valueToJson(r.key, relaxed)},"digest":"${r.digest.toString('base64')}","generation":${r.generation},"expiration":`
   const exp = voidTimeToIso(r.voidTime)
   line += exp === null ? 'null' : `"${exp}"`
   line += ',"bins":{'
   const bins = r.bins
+  const n = bins.length
   // JSON.parse moves array-index member names ("0", "17") to the front of an
   // object and drops duplicates: track both, so bin order and every bin survive.
-  let seen: Set<string> | null = null
+  let keys: string[] | null = null
   let indexKeys = false
-  const keys: string[] = []
-  for (let i = 0; i < bins.length; i++) {
+  // few bins: compare pairwise; many: a set (no per-record Set for the usual record)
+  const seen: Set<string> | null = n > 16 && !relaxed ? new Set() : null
+  for (let i = 0; i < n; i++) {
     const b = bins[i]!
     let k: string
     if (relaxed) {
       k = typeof b.name === 'string' ? b.name : b.name.toString('utf8')
     } else {
       k = binKey(b.name)
-      if (bins.length > 1) {
-        if (seen === null) seen = new Set()
-        if (seen.has(k)) k = escapedBinKey(b.name)
-        if (seen.has(k)) throw new Error(`bin ${JSON.stringify(k)} appears more than twice in one record`)
-        seen.add(k)
+      let dup = false
+      if (seen !== null) dup = seen.has(k)
+      else for (let j = 0; j < i; j++) if (keyOf(bins, j, keys) === k) { dup = true; break }
+      if (dup) {
+        keys ??= bins.slice(0, i).map((x) => binKey(x.name))
+        k = escapedBinKey(b.name)
+        if (keys.includes(k)) throw new AsbError(ErrorCode.INVALID, `bin ${JSON.stringify(nameToString(b.name))} appears more than twice in one record`)
       }
+      if (keys !== null) keys.push(k)
+      if (seen !== null) seen.add(k)
       if (!indexKeys && isIndexKey(k)) indexKeys = true
     }
-    keys.push(k)
     if (i > 0) line += ','
-    line += JSON.stringify(k) + ':' + valueToJson(b, relaxed)
+    line += member(k) + valueToJson(b, relaxed)
   }
   line += '}'
-  if (indexKeys && !sameOrderAsParse(keys)) line += `,"binOrder":${JSON.stringify(keys)}`
+  if (indexKeys) {
+    const order = keys ?? bins.map((x) => binKey(x.name))
+    if (!sameOrderAsParse(order)) line += `,"binOrder":${JSON.stringify(order)}`
+  }
   return line + '}'
+}
+
+/** The member name used for bin j (escaped names only exist once `keys` is tracked). */
+function keyOf (bins: Bin[], j: number, keys: string[] | null): string {
+  return keys !== null ? keys[j]! : binKey(bins[j]!.name)
 }
 
 /** True when JSON.parse would enumerate these member names in this order. */

@@ -134,6 +134,10 @@ t.test('bin order survives array-index bin names; duplicates survive escaped', a
   const line = tokenToJson(rec)
   t.equal(line, '{"namespace":"test","set":null,"key":null,"digest":"AAAAAAAAAAAAAAAAAAAAAAAAAAA=","generation":0,"expiration":null,"bins":{"b":1,"10":2,"2":3,"\\u0000Yg==":4},"binOrder":["b","10","2","\\u0000Yg=="]}')
   t.same(parseNdjsonLine(line, 1), rec)
+  const many: Record = { ...rec, bins: Array.from({ length: 40 }, (_, i) => ({ name: `b${i % 20}`, type: Particle.INTEGER, value: BigInt(i) })) }
+  const manyLine = tokenToJson(many)
+  t.same(parseNdjsonLine(manyLine, 1), many, '40 bins, each name twice')
+  t.throws(() => tokenToJson({ ...rec, bins: [...rec.bins, { name: 'b', type: Particle.NIL, value: null }] }), { message: 'bin "b" appears more than twice in one record' })
 })
 
 t.test('ensureHeader puts the asbackup header in front of header-less NDJSON', async t => {
