@@ -349,6 +349,19 @@ export class TestCluster {
     return this.#ns(ns).get(digest, this.nowMs())
   }
 
+  /** Live records of a namespace (optionally one set), partition by partition in scan order. */
+  * records (ns: string, set?: Name): Generator<StoredRecord> {
+    const store = this.#ns(ns)
+    const now = this.nowMs()
+    const want = set === undefined ? null : nameBytes(set)
+    for (let p = 0; p < N_PARTITIONS; p++) {
+      for (const rec of store.partitionDesc(p, now)) {
+        if (want !== null && (rec.set === null || !rec.set.equals(want))) continue
+        yield rec
+      }
+    }
+  }
+
   /** Live record count of a namespace (optionally one set). */
   count (ns: string, set?: string): number {
     return this.#ns(ns).count(this.nowMs(), set === undefined ? undefined : Buffer.from(set, 'utf8').toString('latin1'))

@@ -15,7 +15,7 @@
 //   cluster.nodes[i].port / .id / .stats / .stop() / .start()
 //   cluster.put('test', 'set', 'key', { i: 1n, s: 'x', d: 2.5, b: Buffer.from('..') }, { ttl: 60 })
 //   cluster.putDigest(ns, set, digest, bins, { key, voidTime, lutMs, generation })
-//   cluster.get('test', 'set', 'key') / getDigest(ns, digest) / count(ns, set?)
+//   cluster.get('test', 'set', 'key') / getDigest(ns, digest) / count(ns, set?) / records(ns, set?)
 //   cluster.advanceTime(seconds)    // expiry, last-update filters, session expiry
 //   cluster.faults.dropConnectionAfter(records, { node, times })
 //   cluster.faults.delay(ms, { node })

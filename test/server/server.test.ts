@@ -125,6 +125,7 @@ t.test('scans: only the master answers, descending digest order, exclusive resum
   const whole = records(await master.msg(scan('test', { set: 'order', pids: ALL })))
   const whole2 = records(await other.msg(scan('test', { set: 'order', pids: ALL })))
   t.equal(whole.length + whole2.length, 8, 'whole-namespace scans over both nodes see each record once')
+  t.same([...c.records('test', 'order')].map(r => r.digest.toString('hex')), ds.map(d => d.toString('hex')), 'records() iterates in scan order')
   master.close(); other.close()
 })
 
