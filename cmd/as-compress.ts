@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { baseParser, makeLog, openInput, openOutput, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
 import { createZstdCompress, createZstdDecompress } from '../lib/compress/zstd.js'
+import { minorGc } from '../lib/compress/reclaim.js'
 import { ZSTD_DEFAULT_LEVEL, ZSTD_MAX_LEVEL, ZSTD_MIN_LEVEL } from '../lib/compress/constants.js'
 
 const NAME = 'as-compress'
@@ -38,9 +39,10 @@ export async function main (argv: string[]): Promise<number> {
   const file = args.file === true ? '-' : args.file
   if (file !== undefined && typeof file !== 'string') throw new UsageError('FILE must be a path or -')
   const input = openInput(file)
+  const reclaim = minorGc()
   const stage = args.decompress
-    ? createZstdDecompress({ file: input.name })
-    : createZstdCompress({ level, checksum: args.check })
+    ? createZstdDecompress({ file: input.name, reclaim })
+    : createZstdCompress({ level, checksum: args.check, reclaim })
   // Decompressed output is usually .asb text, which a terminal can show.
   const out = openOutput(args.output, { binary: !args.decompress, force: args.force })
   try {

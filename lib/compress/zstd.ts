@@ -23,6 +23,7 @@ import {
 } from './constants.js'
 import { ZstdFrameWalker } from './zstd-frames.js'
 import { SNIFF_SIZE } from './sniff.js'
+import { Reclaimer } from './reclaim.js'
 
 export interface ZstdCompressOptions {
   /** zstd level 1..22; default 3 (asbackup's default, §3). */
@@ -33,6 +34,8 @@ export interface ZstdCompressOptions {
    * CLI; asbackup writes none (§3) and reads both.
    */
   checksum?: boolean
+  /** Called every few MiB to free garbage buffers (see reclaim.ts). */
+  reclaim?: () => void
 }
 
 export interface ZstdDecompressOptions {
@@ -40,6 +43,8 @@ export interface ZstdDecompressOptions {
   file?: string
   /** Largest window accepted, log2 (default 27 = 128 MiB). */
   windowLogMax?: number
+  /** Called every few MiB to free garbage buffers (see reclaim.ts). */
+  reclaim?: () => void
 }
 
 /** Stream statistics, read after the stream ends. */
@@ -62,6 +67,7 @@ export class ZstdCompress extends Transform {
   readonly #cctx = new binding.CCtx()
   #out = Buffer.allocUnsafe(ZSTD_OUT_BUFFER)
   #pos = 0
+  readonly #reclaim: Reclaimer
 
   constructor (opts: ZstdCompressOptions = {}) {
     super({ readableHighWaterMark: STREAM_HIGH_WATER_MARK, writableHighWaterMark: STREAM_HIGH_WATER_MARK })
@@ -71,6 +77,7 @@ export class ZstdCompress extends Transform {
     }
     this.#cctx.setParameter(binding.CParameter.compressionLevel, level)
     this.#cctx.setParameter(binding.CParameter.checksumFlag, opts.checksum === false ? 0 : 1)
+    this.#reclaim = new Reclaimer(opts.reclaim)
   }
 
   #run (src: Buffer, op: binding.EndDirective): void {
@@ -94,6 +101,7 @@ export class ZstdCompress extends Transform {
 
   override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.stats.bytesIn += chunk.length
+    this.#reclaim.count(chunk.length)
     try {
       this.#run(chunk, binding.EndDirective.continue)
     } catch (err) {
@@ -144,12 +152,14 @@ export class ZstdDecompress extends Duplex {
   #cb: ((err?: Error | null) => void) | null = null
   #waiting = false
   #pumping = false
+  readonly #reclaim: Reclaimer
 
   constructor (opts: ZstdDecompressOptions = {}) {
     super({ readableHighWaterMark: STREAM_HIGH_WATER_MARK, writableHighWaterMark: STREAM_HIGH_WATER_MARK })
     this.#file = opts.file
     this.#walker = new ZstdFrameWalker(opts.file)
     this.#dctx.setParameter(binding.DParameter.windowLogMax, opts.windowLogMax ?? ZSTD_WINDOW_LOG_MAX)
+    this.#reclaim = new Reclaimer(opts.reclaim)
   }
 
   override _write (chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -198,6 +208,7 @@ export class ZstdDecompress extends Duplex {
     this.#out = rest >= 16 * 1024 ? this.#out.subarray(this.#pos) : Buffer.allocUnsafe(ZSTD_OUT_BUFFER)
     this.#pos = 0
     this.stats.bytesOut += out.length
+    this.#reclaim.count(out.length)
     return this.push(out)
   }
 
