@@ -1,17 +1,17 @@
 // One TCP or TLS connection to one node. Requests are written whole; answers
 // are cut into whole proto messages by the codec's ProtoSplitter and queued.
-// The queue is bounded: above QUEUE_HIGH messages the socket is paused (TCP
-// flow control then throttles the server) and it resumes once the reader has
-// drained it to QUEUE_LOW. The read timeout only runs while a reader is
+// The queue is bounded: above QUEUE_HIGH_BYTES of whole messages the socket
+// is paused (TCP flow control then throttles the server) and it resumes once
+// the reader has drained it to QUEUE_LOW_BYTES. The read timeout only runs while a reader is
 // actually waiting, so a paused (slow-consumer) connection never times out.
 import { connect as netConnect, type Socket } from 'node:net'
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls'
 import { AsbError, ErrorCode } from '../errors.js'
 import { ProtoSplitter, type ProtoMessage } from '../proto/header.js'
 
-/** Messages queued before the socket is paused (each at most ~1 MiB from a scan). */
-export const QUEUE_HIGH = 8
-export const QUEUE_LOW = 2
+/** Bytes of whole messages queued before the socket is paused (a real server flushes scan protos of ~1 MiB). */
+export const QUEUE_HIGH_BYTES = 4 * 1024 * 1024
+export const QUEUE_LOW_BYTES = 1024 * 1024
 
 export interface ConnectOptions {
   host: string
@@ -32,6 +32,7 @@ export class Connection {
   readonly #splitter = new ProtoSplitter()
   readonly #queue: ProtoMessage[] = []
   #head = 0
+  #queuedBytes = 0
   #waiter: { resolve: (m: ProtoMessage) => void, reject: (e: Error) => void, timer: NodeJS.Timeout | null } | null = null
   #error: Error | null = null
   #pausedByUs = false
@@ -43,13 +44,13 @@ export class Connection {
     socket.setNoDelay(true)
     socket.on('data', (chunk: Buffer) => {
       try {
-        this.#splitter.push(chunk, (m) => { this.#queue.push(m) })
+        this.#splitter.push(chunk, (m) => { this.#queue.push(m); this.#queuedBytes += m.body.length })
       } catch (err) {
         this.#fail(err as Error)
         socket.destroy()
         return
       }
-      if (this.#queue.length - this.#head >= QUEUE_HIGH && !this.#pausedByUs) {
+      if (this.#queuedBytes >= QUEUE_HIGH_BYTES && !this.#pausedByUs) {
         this.#pausedByUs = true
         socket.pause()
       }
@@ -115,11 +116,12 @@ export class Connection {
     if (this.#head >= this.#queue.length) return null
     const m = this.#queue[this.#head]
     this.#queue[this.#head++] = undefined as unknown as ProtoMessage
+    this.#queuedBytes -= m.body.length
     if (this.#head === this.#queue.length) {
       this.#queue.length = 0
       this.#head = 0
     }
-    if (this.#pausedByUs && this.#queue.length - this.#head <= QUEUE_LOW) {
+    if (this.#pausedByUs && this.#queuedBytes <= QUEUE_LOW_BYTES) {
       this.#pausedByUs = false
       this.socket.resume()
     }
