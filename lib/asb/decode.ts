@@ -55,15 +55,16 @@ const NEED = { need: true }
 const EMPTY = Buffer.alloc(0)
 /** Initial size of the reused buffer that joins an unfinished unit with the next chunks. */
 const WORK_BUFFER_SIZE = 256 * 1024
+const SHRINK_ABOVE = 8 * 1024 * 1024
 const VERSION_PREFIX = Buffer.from('Version ', 'latin1')
 const FIRST_FILE = Buffer.from('first-file', 'latin1')
 const NAMESPACE = Buffer.from('namespace', 'latin1')
 const INT64_MAX = (1n << 63n) - 1n
 const INT64_MIN_ABS = 1n << 63n
 
-/** Bin label byte -> 1 for accepted non-bytes labels, the particle type for bytes-like ones, 0 = invalid. */
+/** Bin label byte -> the particle type for bytes-like labels, 2 for other value labels, 1 for N and U, 0 = invalid. */
 const LABELS = new Uint8Array(256)
-for (const ch of BIN_LABELS) LABELS[ch.charCodeAt(0)] = BYTES_LABEL_TO_TYPE[ch] ?? 1
+for (const ch of BIN_LABELS) LABELS[ch.charCodeAt(0)] = BYTES_LABEL_TO_TYPE[ch] ?? (ch === 'N' || ch === 'U' ? 1 : 2)
 
 /** Node's latin1Slice skips the argument handling of toString() (bench/asb/codec.bench.ts). */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Buffer, s: number, e: number) => string }).latin1Slice
@@ -127,6 +128,7 @@ export class AsbDecoder {
 
   /** Feeds a chunk; calls onToken for every complete token it finishes. Throws ParseError on bad input. */
   write (chunk: Buffer, onToken: (t: Token) => void): void {
+    if (this.#ended) throw new Error('AsbDecoder: write after end')
     if (chunk.length === 0) return
     this.#chunks.push(chunk)
     this.#pending += chunk.length
@@ -169,6 +171,7 @@ export class AsbDecoder {
       // which cost ~17% of decode time (bench/asb/codec.bench.ts). Tokens never
       // alias the work buffer: every value is copied out.
       let work = this.#work
+      if (work.length > SHRINK_ABOVE && total <= WORK_BUFFER_SIZE) work = EMPTY // a huge value has passed: give the memory back
       if (work.length < total) {
         work = Buffer.allocUnsafeSlow(Math.max(total, 2 * work.length, WORK_BUFFER_SIZE))
       }
@@ -646,9 +649,7 @@ export class AsbDecoder {
     i = this.#expect(buf, i + 1, SP)
     i = this.#token(buf, i, false, true, MAX_NAMESPACE_SIZE, !this.#legacy)
     const namespace = this.#name()
-    i = this.#expect(buf, i, LF)
-    i = this.#expect(buf, i, PLUS)
-    i = this.#expect(buf, i, SP)
+    i = this.#nextHeadLine(buf, i)
     c = this.#read(buf, i)
     if (c !== 100 /* d */) this.#unexpectedField(c, 100, i)
     i = this.#expect(buf, i + 1, SP)
@@ -675,18 +676,14 @@ export class AsbDecoder {
     let at = i
     i = this.#digits(buf, i, true, false)
     const generation = this.#ranged(at, 0, 65535, 'Invalid generation count')
-    i = this.#expect(buf, i, LF)
-    i = this.#expect(buf, i, PLUS)
-    i = this.#expect(buf, i, SP)
+    i = this.#nextHeadLine(buf, i)
     c = this.#read(buf, i)
     if (c !== 116 /* t */) this.#unexpectedField(c, 116, i)
     i = this.#expect(buf, i + 1, SP)
     at = i
     i = this.#digits(buf, i, true, false)
     const voidTime = this.#ranged(at, 0, UINT32_MAX, 'Invalid expiration time')
-    i = this.#expect(buf, i, LF)
-    i = this.#expect(buf, i, PLUS)
-    i = this.#expect(buf, i, SP)
+    i = this.#nextHeadLine(buf, i)
     c = this.#read(buf, i)
     if (c !== 98 /* b */) this.#unexpectedField(c, 98, i)
     i = this.#expect(buf, i + 1, SP)
@@ -697,6 +694,18 @@ export class AsbDecoder {
     this.#binsLeft = nBins
     this.#rec = { kind: 'record', namespace, set, key, digest, generation, voidTime, bins: [] }
     return i
+  }
+
+  /** LF, then `+ ` of the next record line (checked in one go when all there). */
+  #nextHeadLine (buf: Buffer, i: number): number {
+    if (i + 2 < buf.length && buf[i] === LF && buf[i + 1] === PLUS && buf[i + 2] === SP) {
+      this.#uLf++
+      this.#uLast = i
+      return i + 3
+    }
+    i = this.#expect(buf, i, LF)
+    i = this.#expect(buf, i, PLUS)
+    return this.#expect(buf, i, SP)
   }
 
   #unexpectedField (c: number, expected: number, i: number): never {
@@ -770,17 +779,26 @@ export class AsbDecoder {
   }
 
   #parseBin (buf: Buffer, p: number): number {
-    let i = this.#expect(buf, p, MINUS)
-    i = this.#expect(buf, i, SP)
-    const label = this.#read(buf, i)
-    if (LABELS[label] === 0) {
-      this.#fail(`Invalid bytes label ${printChar(label)}`, i)
+    let i: number
+    let label: number
+    let compact = false
+    if (p + 4 < buf.length && buf[p] === MINUS && buf[p + 1] === SP && buf[p + 3] === SP && LABELS[buf[p + 2]!]! > 1) {
+      // fast path: "- <bytes-or-value label> " (N, U and `!` forms take the careful path)
+      label = buf[p + 2]!
+      i = p + 4
+    } else {
+      i = this.#expect(buf, p, MINUS)
+      i = this.#expect(buf, i, SP)
+      label = this.#read(buf, i)
+      if (LABELS[label] === 0) {
+        this.#fail(`Invalid bytes label ${printChar(label)}`, i)
+      }
+      if (label === 85 /* U */) this.#fail(LDT_MESSAGE, i)
+      i++
+      compact = this.#read(buf, i) === 33 /* ! */
+      if (compact) i++
+      i = this.#expect(buf, i, SP)
     }
-    if (label === 85 /* U */) this.#fail(LDT_MESSAGE, i)
-    i++
-    const compact = this.#read(buf, i) === 33 /* ! */
-    if (compact) i++
-    i = this.#expect(buf, i, SP)
     i = this.#binName(buf, i)
     const name = this.#nameVal
     let bin: Bin

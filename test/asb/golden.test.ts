@@ -152,3 +152,23 @@ t.test('streams: a slow consumer holds back the decoder (bounded buffering)', as
   t.ok(maxBuffered <= 256 + 64, `decoder buffered at most ${maxBuffered} tokens`)
   t.ok(maxAhead < 40, `source ran at most ${maxAhead} chunks ahead of the consumer`)
 })
+
+t.test('a large value fed in tiny chunks is parsed once it is complete (linear, not quadratic)', async t => {
+  const big = Buffer.alloc(4 * 1024 * 1024, 0x61)
+  const head = Buffer.from('Version 3.1\n+ n test\n+ d 7JEZLUt/jONdXXjTS8ply6qqyWA=\n+ g 1\n+ t 0\n+ b 1\n- S s ' + big.length + ' ', 'latin1')
+  const data = Buffer.concat([head, big, Buffer.from('\n')])
+  const started = process.cpuUsage()
+  const tokens = decodeChunks(split(data, () => 512))
+  const used = process.cpuUsage(started)
+  t.equal(tokens.length, 2)
+  const r = tokens[1] as Token & { kind: 'record' }
+  t.ok((r.bins[0]!.value as Buffer).equals(big))
+  t.ok(used.user + used.system < 5_000_000, `8192 chunks took ${((used.user + used.system) / 1000).toFixed(0)} ms of CPU`)
+})
+
+t.test('write after end is an error', async t => {
+  const dec = new AsbDecoder()
+  dec.write(Buffer.from('Version 3.1\n'), () => {})
+  dec.end(() => {})
+  t.throws(() => dec.write(Buffer.from('+'), () => {}), /write after end/)
+})
