@@ -24,6 +24,8 @@ export interface SIndexDef {
   indexType: string
   /** base64 msgpack context or null */
   context: string | null
+  /** base64 msgpack expression of an expression index (8.1), else null */
+  exp?: string | null
 }
 
 export interface UdfModule {
@@ -152,7 +154,8 @@ export function answerInfo (cluster: TestCluster, node: TestNode, cmd: string): 
       return cluster.sindexes.filter(i => want === undefined || i.ns === want).map(i => {
         let ctx = 'null'
         if (i.context !== null) ctx = b64 ? i.context : `[${Buffer.from(i.context, 'base64').toString('hex')}]`
-        return `ns=${i.ns}:indexname=${i.name}:set=${i.set ?? 'NULL'}:bin=${i.bin}:type=${i.type}:indextype=${i.indexType}:context=${ctx}:exp=null:state=RW`
+        const exp = i.exp == null ? 'null' : b64 ? i.exp : `[${Buffer.from(i.exp, 'base64').toString('hex')}]`
+        return `ns=${i.ns}:indexname=${i.name}:set=${i.set ?? 'NULL'}:bin=${i.exp == null ? i.bin : 'null'}:type=${i.type}:indextype=${i.indexType}:context=${ctx}:exp=${exp}:state=RW`
       }).join(';')
     }
     case 'sindex': {
@@ -187,13 +190,15 @@ export function answerInfo (cluster: TestCluster, node: TestNode, cmd: string): 
       const indexdata = args.get('indexdata')
       if (indexdata !== undefined) { const [b, ty] = indexdata.split(','); bin = b; type = ty }
       const itype = (args.get('indextype') ?? 'default').toLowerCase()
-      if (itype !== 'set' && (bin === undefined || type === undefined)) return error(4, 'missing bin or type')
+      const exp = args.get('exp')
+      if (exp !== undefined && (bin !== undefined || args.has('context'))) return error(4, 'exp cannot be combined with bin or context')
+      if (itype !== 'set' && ((bin === undefined && exp === undefined) || type === undefined)) return error(4, 'missing bin or type')
       const t = (type ?? '').toLowerCase()
       if (itype !== 'set' && !['numeric', 'string', 'blob', 'geo2dsphere'].includes(t)) return error(4, 'invalid type')
       if (!['default', 'list', 'mapkeys', 'mapvalues', 'set'].includes(itype)) return error(4, 'invalid indextype')
       if (cluster.sindexes.some(i => i.ns === ns && i.name === iname)) return error(200, 'index already exists')
       const set = args.get('set')
-      cluster.sindexes.push({ ns, set: set === undefined || set === '' ? null : set, name: iname, bin: bin ?? '', type: t, indexType: itype, context: args.get('context') ?? null })
+      cluster.sindexes.push({ ns, set: set === undefined || set === '' ? null : set, name: iname, bin: bin ?? '', type: t, indexType: itype, context: args.get('context') ?? null, exp: exp ?? null })
       return 'ok'
     }
     case 'sindex-delete': {

@@ -294,3 +294,47 @@ t.test('batch index: per-row results, transaction_ttl = row index, parent filter
   t.equal(ab[0]!.info3 & Info3.LAST, Info3.LAST)
   conn.close()
 })
+
+t.test('info: sindex and UDF administration, truncate, unknown commands', async t => {
+  const c = await withCluster(t, { nodes: 1 })
+  const conn = await ReplayConn.open(c.nodes[0]!.port)
+  const r = await conn.info([
+    'sindex-create:namespace=test;set=s;indexname=i1;bin=n;type=numeric',
+    'sindex-create:namespace=test;set=s;indexname=i1;bin=n;type=numeric',
+    'sindex-create:namespace=test;indexname=i2;bin=l;type=string;indextype=list;context=khAA',
+    'sindex-create:namespace=test;set=s;indexname=i3;exp=kwECAA==;type=numeric',
+    'sindex-list:ns=test;b64=true',
+    'udf-put:filename=m.lua;content=YWJj;content-len=3;udf-type=LUA;',
+    'udf-put:filename=m.lua;content=YWJjZA==;content-len=8;udf-type=LUA;',
+    'udf-get:filename=m.lua',
+    'udf-get:filename=none.lua',
+    'sindex-delete:namespace=test;indexname=i1',
+    'bogus-cmd',
+    'racks:'
+  ])
+  t.equal(r.get('sindex-create:namespace=test;set=s;indexname=i1;bin=n;type=numeric'), 'ERROR:200:index already exists', 'the later duplicate wins in the map')
+  const list = r.get('sindex-list:ns=test;b64=true')!.split(';')
+  t.equal(list.length, 3)
+  t.equal(list[0], 'ns=test:indexname=i1:set=s:bin=n:type=numeric:indextype=default:context=null:exp=null:state=RW')
+  t.equal(list[1], 'ns=test:indexname=i2:set=NULL:bin=l:type=string:indextype=list:context=khAA:exp=null:state=RW')
+  t.equal(list[2], 'ns=test:indexname=i3:set=s:bin=null:type=numeric:indextype=default:context=null:exp=kwECAA==:state=RW')
+  t.equal(r.get('udf-put:filename=m.lua;content=YWJj;content-len=3;udf-type=LUA;'), 'error=invalid_content_len')
+  t.equal(r.get('udf-put:filename=m.lua;content=YWJjZA==;content-len=8;udf-type=LUA;'), 'ok')
+  t.equal(r.get('udf-get:filename=m.lua'), 'type=LUA;content=YWJjZA==;')
+  t.equal(r.get('udf-get:filename=none.lua'), 'error=not_found')
+  t.equal(r.get('sindex-delete:namespace=test;indexname=i1'), 'ok')
+  t.equal(r.get('bogus-cmd'), 'ERROR:4:unrecognized command')
+  t.equal(r.get('racks:'), 'ERROR:25:enterprise only')
+
+  c.put('test', 's', 'a', { n: 1n })
+  c.put('test', 't', 'b', { n: 1n })
+  t.equal((await conn.info(['truncate:namespace=test;set=s'])).get('truncate:namespace=test;set=s'), 'ok')
+  t.equal(c.count('test', 's'), 0)
+  t.equal(c.count('test', 't'), 1)
+  c.put('test', 's', 'later', { n: 2n }, { lutMs: c.nowMs() + 5 })
+  t.equal(c.count('test', 's'), 1, 'records written after the truncate survive')
+  const sets = (await conn.info(['sets/test'])).get('sets/test')!
+  t.match(sets, /ns=test:set=s:objects=1:/)
+  t.match(sets, /ns=test:set=t:objects=1:/)
+  conn.close()
+})
