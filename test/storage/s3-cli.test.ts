@@ -1,102 +1,17 @@
-// as-put-s3 / as-get-s3 as processes: against s3rver (a real S3-compatible
-// server) for the 200 MB round trip and a >1,000-key listing, against our
-// fake S3 for signals, fatal errors, resumes and exit codes.
+// as-put-s3 / as-get-s3 as processes against our fake S3: signals, fatal
+// errors, retries, resumes, checksums, profiles and exit codes.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { createCipheriv, createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { createHash } from 'node:crypto'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ListMultipartUploadsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3'
 import { bin, runBin } from '../helpers.js'
+import { env, randomStream, spawnBin, tmp } from './spawn.js'
 import { startFakeS3 } from './fake-s3.js'
-import { startS3rver } from './s3rver.js'
 import { main as putMain } from '../../cmd/as-put-s3.js'
 import { main as getMain } from '../../cmd/as-get-s3.js'
-
-const tmp = mkdtempSync(join(tmpdir(), 'asb-s3-cli-'))
-t.teardown(() => { rmSync(tmp, { recursive: true, force: true }) })
-/** Env for spawned binaries: static test credentials, no IMDS, no user AWS files. */
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_CONFIG_FILE: join(tmp, 'no-config'),
-  AWS_SHARED_CREDENTIALS_FILE: join(tmp, 'no-credentials'),
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'
-}
-delete env.AWS_PROFILE
-delete env.AWS_REGION
-delete env.NODE_OPTIONS
-
-/** Deterministic pseudo-random bytes (AES-CTR keystream), generated and hashed on the fly. */
-function * randomStream (total: number, seed: number): Generator<Buffer> {
-  const key = Buffer.alloc(16, seed)
-  const c = createCipheriv('aes-128-ctr', key, Buffer.alloc(16))
-  const zeros = Buffer.alloc(1 << 20)
-  for (let left = total; left > 0; left -= zeros.length) yield c.update(left >= zeros.length ? zeros : zeros.subarray(0, left))
-}
-
-interface Spawned { code: number | null, signal: NodeJS.Signals | null, stderr: string, sha: string, bytes: number }
-/** Spawn a binary, feeding it `input` chunks with backpressure, hashing its stdout. */
-async function spawnBin (name: string, args: string[], input?: Iterable<Buffer>, onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Spawned & { inSha: string }> {
-  const child = spawn(process.execPath, [bin(name), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
-  onStart?.(child)
-  const h = createHash('sha256')
-  const inHash = createHash('sha256')
-  let bytes = 0
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => { h.update(c); bytes += c.length })
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
-  child.stdin.on('error', () => {})
-  const done = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })))
-  if (input !== undefined) {
-    for (const chunk of input) {
-      inHash.update(chunk)
-      if (!child.stdin.write(chunk)) {
-        const r = await Promise.race([new Promise((resolve) => child.stdin.once('drain', () => resolve('drain'))), done.then(() => 'closed')])
-        if (r === 'closed') break
-      }
-    }
-  }
-  child.stdin.end()
-  const { code, signal } = await done
-  return { code, signal, stderr, sha: h.digest('hex'), bytes, inSha: inHash.digest('hex') }
-}
-
-t.test('against s3rver', async (t) => {
-  const s3 = await startS3rver(['bucket'])
-  t.teardown(s3.close)
-  const ep = ['--s3-endpoint-override', s3.endpoint]
-
-  t.test('round-trips a 200 MB random stream byte for byte', async (t) => {
-    const size = 200_000_000
-    const put = await spawnBin('as-put-s3', [...ep, 's3://bucket/backup/big.asb'], randomStream(size, 7))
-    t.equal(put.code, 0, put.stderr)
-    t.match(put.stderr, /^as-put-s3: s3:\/\/bucket\/backup\/big\.asb: 200000000 bytes in 39 parts, ETag "[^"]+"\n$/)
-    const get = await spawnBin('as-get-s3', [...ep, 's3://bucket/backup/big.asb'])
-    t.equal(get.code, 0, get.stderr)
-    t.equal(get.stderr, '')
-    t.equal(get.bytes, size)
-    t.equal(get.sha, put.inSha, 'sha256 of what came out equals what went in')
-  })
-
-  t.test('--list prints every key under the prefix, beyond 1,000', async (t) => {
-    const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED' })
-    t.teardown(() => { client.destroy() })
-    const want: string[] = []
-    const keys = Array.from({ length: 1010 }, (_, i) => `many/ns_${String(i).padStart(5, '0')}.asb`)
-    for (let i = 0; i < keys.length; i += 50) {
-      await Promise.all(keys.slice(i, i + 50).map(async (k) => await client.send(new PutObjectCommand({ Bucket: 'bucket', Key: k, Body: k }))))
-    }
-    for (const k of keys) want.push(`s3://bucket/${k}`)
-    const r = await runBin('as-get-s3', [...ep, '--list', 's3://bucket/many/'], { env })
-    t.equal(r.code, 0, r.stderr)
-    t.same(r.stdout.toString().split('\n').filter(Boolean), want)
-  })
-})
 
 t.test('against the fake S3', async (t) => {
   const fake = await startFakeS3(['bucket'])
