@@ -19,6 +19,7 @@ import { isUtf8 } from 'node:buffer'
 import { BYTES_PARTICLES, CITRUSLEAF_EPOCH, Particle } from '../types.js'
 import type { Name, Value, BytesParticle } from '../types.js'
 import { nameFromBytes } from '../name.js'
+import { AsbError, ErrorCode } from '../errors.js'
 import { decodeCdt, CdtError, Writer } from '../cdt/msgpack.js'
 import { cdtToCanonicalJson } from './cdt-json.js'
 import type { CdtNode } from '../cdt/msgpack.js'
@@ -123,7 +124,7 @@ export function valueToJson (v: Value, relaxed = false): string {
     case Particle.MAP: return cdtJson(v.type, v.value, relaxed)
     default:
       if (BYTES_PARTICLES.has(v.type)) return bytesJson(v.type, v.value, relaxed)
-      throw new TypedJsonError(`unknown particle type ${(v as { type: number }).type}`)
+      throw new AsbError(ErrorCode.INVALID, `unknown particle type ${(v as { type: number }).type}`)
   }
 }
 
