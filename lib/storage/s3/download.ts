@@ -9,26 +9,23 @@
 // instead of splicing two versions. A body broken mid-way resumes with a new
 // GET from the last byte received; attempts that made progress do not count
 // against the retry limit.
-import { setMaxListeners } from 'node:events'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
-import type { S3Client } from '@aws-sdk/client-s3'
 import { AsbError, ErrorCode } from '../../errors.js'
+import { linkedAbort } from './abort.js'
+import type { TransferOptions } from './abort.js'
 import { MIN_PART_SIZE } from './part-size.js'
 import { backoffMs, DEFAULT_RETRY, describeError, isRetryable, withRetry } from './retry.js'
 import type { RetryOptions } from './retry.js'
 import { formatS3Url } from './url.js'
 import type { S3Location } from './url.js'
 
-export interface DownloadOptions extends S3Location {
-  client: S3Client
+export interface DownloadOptions extends S3Location, TransferOptions {
   /** Bytes per ranged GET (default 5 MiB). */
   chunkSize?: number
   /** Ranged GETs at once (default 32, as asbackup's --s3-max-async-downloads). */
   concurrency?: number
-  signal?: AbortSignal
-  retry?: Omit<RetryOptions, 'signal'>
   onEvent?: (event: DownloadEvent) => void
 }
 
@@ -63,11 +60,7 @@ export function createDownloadStream (opts: DownloadOptions): Readable & { info:
   const chunkSize = Math.max(1, opts.chunkSize ?? MIN_PART_SIZE)
   const concurrency = Math.max(1, opts.concurrency ?? 32)
   const emit = opts.onEvent ?? (() => {})
-  const ac = new AbortController()
-  setMaxListeners(0, ac.signal) // one listener per in-flight request
-  const onOuterAbort = (): void => { ac.abort(opts.signal?.reason) }
-  if (opts.signal?.aborted === true) onOuterAbort()
-  opts.signal?.addEventListener('abort', onOuterAbort, { once: true })
+  const { ac, dispose } = linkedAbort(opts.signal)
   const retry = (what: string): RetryOptions => ({
     ...opts.retry,
     signal: ac.signal,
@@ -161,7 +154,7 @@ export function createDownloadStream (opts: DownloadOptions): Readable & { info:
       throw wrap(err, 'download')
     } finally {
       ac.abort()
-      opts.signal?.removeEventListener('abort', onOuterAbort)
+      dispose()
       await Promise.allSettled(window)
     }
   }

@@ -14,7 +14,6 @@
 // (fewer in flight once unknown-size parts have grown: part-size.ts partsInFlight).
 // Input shorter than one part goes up with a single PutObject.
 import { createHash } from 'node:crypto'
-import { setMaxListeners } from 'node:events'
 import { addAbortSignal } from 'node:stream'
 import type { Readable } from 'node:stream'
 import {
@@ -23,14 +22,15 @@ import {
 } from '@aws-sdk/client-s3'
 import type { CompletedPart, S3Client } from '@aws-sdk/client-s3'
 import { AsbError, ErrorCode } from '../../errors.js'
+import { linkedAbort } from './abort.js'
+import type { TransferOptions } from './abort.js'
 import { MAX_PARTS, MIN_PART_SIZE, partSizer, partsInFlight } from './part-size.js'
 import { describeError, withRetry } from './retry.js'
 import type { RetryOptions } from './retry.js'
 import { formatS3Url } from './url.js'
 import type { S3Location } from './url.js'
 
-export interface UploadOptions extends S3Location {
-  client: S3Client
+export interface UploadOptions extends S3Location, TransferOptions {
   /** Smallest part in bytes (default 5 MiB); parts grow from here for unknown sizes. */
   minPartSize?: number
   /** Input size in bytes if known: the part size is computed once from it. */
@@ -43,9 +43,6 @@ export interface UploadOptions extends S3Location {
   sourceName?: string
   /** Content-Type of the object (default application/octet-stream). */
   contentType?: string
-  /** Aborts the upload: in-flight parts are cancelled and the multipart upload aborted. */
-  signal?: AbortSignal
-  retry?: Omit<RetryOptions, 'signal'>
   /** Progress hooks (for -v). */
   onEvent?: (event: UploadEvent) => void
 }
@@ -72,11 +69,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
   const sizeOf = partSizer(opts.minPartSize ?? MIN_PART_SIZE, opts.expectedSize)
   const emit = opts.onEvent ?? (() => {})
   // Our controller: aborted by the caller's signal or by our first fatal error.
-  const ac = new AbortController()
-  setMaxListeners(0, ac.signal) // one listener per in-flight request
-  const onOuterAbort = (): void => { ac.abort(opts.signal?.reason) }
-  if (opts.signal?.aborted === true) onOuterAbort()
-  opts.signal?.addEventListener('abort', onOuterAbort, { once: true })
+  const { ac, dispose } = linkedAbort(opts.signal)
   addAbortSignal(ac.signal, source)
   const retry = (what: string): RetryOptions => ({
     ...opts.retry,
@@ -200,7 +193,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
     }
     throw e
   } finally {
-    opts.signal?.removeEventListener('abort', onOuterAbort)
+    dispose()
   }
 }
 
