@@ -471,13 +471,7 @@ export class AsbDecoder {
       for (let k = s; k < e; k++) v = v * 10 + src[k]! - 48
       return BigInt(neg ? -v : v)
     }
-    // 16+ digits: two exact halves are cheaper than BigInt(string) (bench/asb/codec.bench.ts)
-    let hi = 0
-    let lo = 0
-    const mid = e - 15
-    for (let k = s; k < mid; k++) hi = hi * 10 + src[k]! - 48
-    for (let k = mid; k < e; k++) lo = lo * 10 + src[k]! - 48
-    const big = e - s <= 30 ? BigInt(hi) * 1000000000000000n + BigInt(lo) : BigInt(latin1(src, s, e))
+    const big = BigInt(latin1(src, s, e))
     if (big > (neg ? INT64_MIN_ABS : INT64_MAX)) {
       this.#fail(`Integer overflow with number ${latin1(src, this.#tokS, e)} in backup block`, at)
     }
@@ -538,11 +532,19 @@ export class AsbDecoder {
     const e = i + len
     if (e >= buf.length) this.#need(e + 1) // the data and the LF after it
     // Count LFs inside raw data: the C reader counts every LF for line numbers.
-    let k = buf.indexOf(LF, i)
-    while (k !== -1 && k < e) {
-      this.#uLf++
-      this.#uLast = k
-      k = buf.indexOf(LF, k + 1)
+    // A loop for short values, indexOf (a native call, bounded by the LF that
+    // must follow the data) for long ones.
+    if (len <= 256) {
+      for (let k = i; k < e; k++) {
+        if (buf[k] === LF) { this.#uLf++; this.#uLast = k }
+      }
+    } else {
+      let k = buf.indexOf(LF, i)
+      while (k !== -1 && k < e) {
+        this.#uLf++
+        this.#uLast = k
+        k = buf.indexOf(LF, k + 1)
+      }
     }
     this.#tokSrc = buf
     this.#tokS = i
@@ -673,23 +675,20 @@ export class AsbDecoder {
     }
     if (c !== 103 /* g */) this.#unexpectedField(c, set === null ? 115 : 103, i)
     i = this.#expect(buf, i + 1, SP)
-    let at = i
-    i = this.#digits(buf, i, true, false)
-    const generation = this.#ranged(at, 0, 65535, 'Invalid generation count')
+    i = this.#headInt(buf, i, 65535, 'Invalid generation count')
+    const generation = this.#intNum
     i = this.#nextHeadLine(buf, i)
     c = this.#read(buf, i)
     if (c !== 116 /* t */) this.#unexpectedField(c, 116, i)
     i = this.#expect(buf, i + 1, SP)
-    at = i
-    i = this.#digits(buf, i, true, false)
-    const voidTime = this.#ranged(at, 0, UINT32_MAX, 'Invalid expiration time')
+    i = this.#headInt(buf, i, UINT32_MAX, 'Invalid expiration time')
+    const voidTime = this.#intNum
     i = this.#nextHeadLine(buf, i)
     c = this.#read(buf, i)
     if (c !== 98 /* b */) this.#unexpectedField(c, 98, i)
     i = this.#expect(buf, i + 1, SP)
-    at = i
-    i = this.#digits(buf, i, true, false)
-    const nBins = this.#ranged(at, 0, 65535, 'Invalid bin count')
+    i = this.#headInt(buf, i, 65535, 'Invalid bin count')
+    const nBins = this.#intNum
     i = this.#expect(buf, i, LF)
     this.#binsLeft = nBins
     this.#rec = { kind: 'record', namespace, set, key, digest, generation, voidTime, bins: [] }
@@ -707,6 +706,26 @@ export class AsbDecoder {
     i = this.#expect(buf, i, PLUS)
     return this.#expect(buf, i, SP)
   }
+
+  /**
+   * A record header number up to LF within [0, max]: plain digits in one pass,
+   * anything else (sign, escapes, errors) through #digits/#ranged. Value in #intNum.
+   */
+  #headInt (buf: Buffer, i: number, max: number, what: string): number {
+    const end = buf.length
+    let v = 0
+    for (let k = i; k < end && k < i + 11; k++) {
+      const c = buf[k]!
+      if (c >= 48 && c <= 57) { v = v * 10 + c - 48; continue }
+      if (c === LF && v <= max) { this.#intNum = v; return k }
+      break
+    }
+    const d = this.#digits(buf, i, true, false)
+    this.#intNum = this.#ranged(i, 0, max, what)
+    return d
+  }
+
+  #intNum = 0
 
   #unexpectedField (c: number, expected: number, i: number): never {
     return this.#fail(`Unexpected character ${printChar(c)} in backup block, expected ${printChar(expected)}`, i)
