@@ -284,28 +284,6 @@ export class PartitionScan extends Readable {
     await Promise.all(Array.from({ length: concurrent }, worker))
   }
 
-  #request (parts: PartState[], concurrent: number, taskId: bigint, sampleMax: number): Buffer {
-    const o = this.#o
-    const fields: Field[] = [{ type: FieldType.NAMESPACE, data: Buffer.from(o.namespace, 'utf8') }]
-    if (typeof o.set === 'string' && o.set !== '') fields.push({ type: FieldType.SET, data: Buffer.from(o.set, 'utf8') })
-    if (o.recordsPerSecond > 0) fields.push(u32Field(FieldType.RECS_PER_SEC, Math.max(1, Math.floor(o.recordsPerSecond / concurrent))))
-    fields.push(u32Field(FieldType.SOCKET_TIMEOUT, o.socketTimeoutMs))
-    fields.push(u64Field(FieldType.TRID, taskId))
-    if (o.filterExpression !== undefined) fields.push({ type: FieldType.FILTER_EXP, data: o.filterExpression })
-    const fresh = parts.filter(p => p.digest === null).map(p => p.id)
-    const resumed = parts.filter(p => p.digest !== null).map(p => p.digest!)
-    if (fresh.length > 0) fields.push({ type: FieldType.PID_ARRAY, data: encodePidArray(fresh) })
-    if (resumed.length > 0) fields.push({ type: FieldType.DIGEST_ARRAY, data: encodeDigestArray(resumed) })
-    if (sampleMax > 0) fields.push(u64Field(FieldType.SAMPLE_MAX, sampleMax))
-    return encodeMessage(makeMessage({
-      info1: Info1.READ | (o.noBins ? Info1.GET_NO_BINS : 0),
-      info3: Info3.PARTITION_DONE,
-      recordTtl: READ_TOUCH_NEVER,
-      fields,
-      ops: o.noBins ? [] : (o.bins ?? []).map(b => makeOp(OpType.READ, b))
-    }))
-  }
-
   async #scanJob (node: ClusterNode, parts: PartState[], concurrent: number): Promise<void> {
     const byId = new Map<number, PartState>()
     for (const p of parts) byId.set(p.id, p)
@@ -313,7 +291,10 @@ export class PartitionScan extends Readable {
     this.taskIds.push(taskId)
     const sampleMax = this.#o.maxRecords > 0 ? this.#o.maxRecords - this.#emitted : 0
     let got = 0
-    const req = this.#request(parts, concurrent, taskId, sampleMax)
+    const req = encodeScanRequest(this.#o, parts, taskId, {
+      sampleMax,
+      recordsPerSecond: this.#o.recordsPerSecond > 0 ? Math.max(1, Math.floor(this.#o.recordsPerSecond / concurrent)) : 0
+    })
     const conn = await node.acquire()
     this.#active.add(conn)
     let clean = false
@@ -372,6 +353,38 @@ export class PartitionScan extends Readable {
       this.#gate = new Promise(resolve => { this.#open = resolve })
     }
   }
+}
+
+/**
+ * One scan request (wire-protocol.md §8), field order as the C client sends
+ * them: NAMESPACE, SET, [RECS_PER_SEC], SOCKET_TIMEOUT, TRID, [FILTER_EXP],
+ * [PID_ARRAY fresh partitions], [DIGEST_ARRAY resumed ones], [SAMPLE_MAX].
+ */
+export function encodeScanRequest (
+  o: Pick<ScanOptions, 'namespace' | 'set' | 'bins' | 'noBins' | 'filterExpression' | 'socketTimeoutMs'>,
+  parts: Array<{ id: number, digest: Buffer | null }>,
+  taskId: bigint,
+  job: { sampleMax?: number, recordsPerSecond?: number } = {}
+): Buffer {
+  const fields: Field[] = [{ type: FieldType.NAMESPACE, data: Buffer.from(o.namespace, 'utf8') }]
+  if (typeof o.set === 'string' && o.set !== '') fields.push({ type: FieldType.SET, data: Buffer.from(o.set, 'utf8') })
+  if ((job.recordsPerSecond ?? 0) > 0) fields.push(u32Field(FieldType.RECS_PER_SEC, job.recordsPerSecond!))
+  fields.push(u32Field(FieldType.SOCKET_TIMEOUT, o.socketTimeoutMs ?? 10_000))
+  fields.push(u64Field(FieldType.TRID, taskId))
+  if (o.filterExpression !== undefined) fields.push({ type: FieldType.FILTER_EXP, data: o.filterExpression })
+  const fresh = parts.filter(p => p.digest === null).map(p => p.id)
+  const resumed = parts.filter(p => p.digest !== null).map(p => p.digest!)
+  if (fresh.length > 0) fields.push({ type: FieldType.PID_ARRAY, data: encodePidArray(fresh) })
+  if (resumed.length > 0) fields.push({ type: FieldType.DIGEST_ARRAY, data: encodeDigestArray(resumed) })
+  if ((job.sampleMax ?? 0) > 0) fields.push(u64Field(FieldType.SAMPLE_MAX, job.sampleMax!))
+  const noBins = o.noBins === true
+  return encodeMessage(makeMessage({
+    info1: Info1.READ | (noBins ? Info1.GET_NO_BINS : 0),
+    info3: Info3.PARTITION_DONE,
+    recordTtl: READ_TOUCH_NEVER,
+    fields,
+    ops: noBins ? [] : (o.bins ?? []).map(b => makeOp(OpType.READ, b))
+  }))
 }
 
 export function createPartitionScan (cluster: Cluster, opts: ScanOptions): PartitionScan {

@@ -142,19 +142,34 @@ export class Writer {
     })
   }
 
+  /** The put request for a record (throws RangeError on a bad TTL). */
+  encodePut (rec: Record, ttl = 0): Buffer {
+    return encodeMessage(makeMessage({
+      info2: this.#info2,
+      info3: this.#info3,
+      generation: this.#gen ? rec.generation : 0,
+      recordTtl: ttlToWire(ttl),
+      transactionTtl: this.#timeout,
+      fields: this.#keyFields(rec.namespace, rec.set, rec.digest, rec.key),
+      ops: this.#ops(rec)
+    }))
+  }
+
+  /** The delete request for a record. */
+  encodeDelete (t: DeleteTarget): Buffer {
+    return encodeMessage(makeMessage({
+      info2: Info2.WRITE | Info2.DELETE | (this.#info2 & (Info2.GENERATION | Info2.GENERATION_GT)),
+      generation: this.#gen ? t.generation ?? 0 : 0,
+      transactionTtl: this.#timeout,
+      fields: this.#keyFields(t.namespace, t.set, t.digest, null)
+    }))
+  }
+
   /** Write one record (its bins as they are). Never rejects. */
   async put (rec: Record, ttl = 0): Promise<WriteResult> {
     let msg: Buffer
     try {
-      msg = encodeMessage(makeMessage({
-        info2: this.#info2,
-        info3: this.#info3,
-        generation: this.#gen ? rec.generation : 0,
-        recordTtl: ttlToWire(ttl),
-        transactionTtl: this.#timeout,
-        fields: this.#keyFields(rec.namespace, rec.set, rec.digest, rec.key),
-        ops: this.#ops(rec)
-      }))
+      msg = this.encodePut(rec, ttl)
     } catch (err) {
       return failure(err)
     }
@@ -163,13 +178,7 @@ export class Writer {
 
   /** Delete one record (2 KEY_NOT_FOUND when it does not exist). Never rejects. */
   async delete (t: DeleteTarget): Promise<WriteResult> {
-    const msg = encodeMessage(makeMessage({
-      info2: Info2.WRITE | Info2.DELETE | (this.#info2 & (Info2.GENERATION | Info2.GENERATION_GT)),
-      generation: this.#gen ? t.generation ?? 0 : 0,
-      transactionTtl: this.#timeout,
-      fields: this.#keyFields(t.namespace, t.set, t.digest, null)
-    }))
-    return await this.#single(t.namespace, t.digest, msg)
+    return await this.#single(t.namespace, t.digest, this.encodeDelete(t))
   }
 
   async #slot (): Promise<void> {
