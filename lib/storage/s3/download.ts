@@ -80,10 +80,11 @@ export function createDownloadStream (opts: DownloadOptions): Readable & { info:
   const info = new Promise<ObjectInfo>((resolve, reject) => { resolveInfo = resolve; rejectInfo = reject })
   info.catch(() => {})
 
-  /** Fetch bytes [start, end] into one buffer, resuming broken bodies. `ranged` false: plain GET of the whole object. */
-  const fetchRange = async (start: number, end: number, etag: string, ranged: boolean): Promise<Buffer> => {
+  /** Fetch bytes [start, end], resuming broken bodies. `ranged` false: plain GET of the whole object. */
+  const fetchRange = async (start: number, end: number, etag: string, ranged: boolean): Promise<Buffer[]> => {
     const len = end - start + 1
-    const buf = Buffer.allocUnsafe(len)
+    // The socket's own buffers, kept as they come: no copy into a chunk-sized buffer.
+    const pieces: Buffer[] = []
     let got = 0
     let failures = 0
     const maxAttempts = opts.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts
@@ -105,7 +106,7 @@ export function createDownloadStream (opts: DownloadOptions): Readable & { info:
             body.destroy()
             throw new AsbError(ErrorCode.STORAGE, `${url}: the server sent more than the ${len} bytes asked for at offset ${start}`)
           }
-          c.copy(buf, got)
+          pieces.push(c)
           got += c.length
         }
         if (got < len) throw new ShortBodyError(`body ended after ${got - before} of ${len - before} bytes`)
@@ -120,11 +121,11 @@ export function createDownloadStream (opts: DownloadOptions): Readable & { info:
         await sleep(delay, undefined, { signal: ac.signal })
       }
     }
-    return buf
+    return pieces
   }
 
   async function * generate (): AsyncGenerator<Buffer> {
-    const window: Array<Promise<Buffer>> = []
+    const window: Array<Promise<Buffer[]>> = []
     try {
       const head = await withRetry(async () => await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: ac.signal }), retry('HeadObject'))
         .catch((err: unknown) => { throw wrap(err, 'HeadObject') })
@@ -145,9 +146,9 @@ export function createDownloadStream (opts: DownloadOptions): Readable & { info:
       }
       fill()
       while (window.length > 0) {
-        const buf = await window.shift()!
+        const pieces = await window.shift()!
         fill()
-        yield buf
+        yield * pieces
       }
     } catch (err) {
       rejectInfo(err)

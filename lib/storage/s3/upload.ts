@@ -13,7 +13,6 @@
 // Memory: at most `concurrency` parts in flight plus the one being filled
 // (fewer in flight once unknown-size parts have grown: part-size.ts partsInFlight).
 // Input shorter than one part goes up with a single PutObject.
-import { createHash } from 'node:crypto'
 import { addAbortSignal } from 'node:stream'
 import type { Readable } from 'node:stream'
 import {
@@ -37,7 +36,10 @@ export interface UploadOptions extends S3Location, TransferOptions {
   expectedSize?: number
   /** Parts uploaded at once (default 16, as asbackup's --s3-max-async-uploads). */
   concurrency?: number
-  /** Add CRC32 checksums (the 'when_supported' mode); otherwise Content-MD5 only. */
+  /**
+   * Add CRC32 checksums (the 'when_supported' mode). Either way each body is
+   * covered by the SHA-256 payload hash in its SigV4 signature, which S3 checks.
+   */
   crc32?: boolean
   /** Name of the input in error messages (default 'input'). */
   sourceName?: string
@@ -90,10 +92,9 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
   let total = 0
 
   const putPart = async (n: number, body: Buffer): Promise<void> => {
-    const md5 = createHash('md5').update(body).digest('base64')
     const out = await withRetry(async () => await client.send(new UploadPartCommand({
       Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body,
-      ContentLength: body.length, ContentMD5: md5, ...checksum
+      ContentLength: body.length, ...checksum
     }), send), retry(`part ${n}`))
     if (out.ETag === undefined) throw new AsbError(ErrorCode.STORAGE, `${url}: part ${n}: no ETag in the UploadPart answer`)
     parts[n - 1] = { PartNumber: n, ETag: out.ETag, ...(out.ChecksumCRC32 !== undefined ? { ChecksumCRC32: out.ChecksumCRC32 } : {}) }
@@ -151,9 +152,8 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
     if (uploadId === undefined) {
       // Everything fit in the first part: one PutObject, no multipart state to clean up.
       const body = buf.subarray(0, fill)
-      const md5 = createHash('md5').update(body).digest('base64')
       await withRetry(async () => await client.send(new PutObjectCommand({
-        Bucket: bucket, Key: key, Body: body, ContentLength: fill, ContentMD5: md5,
+        Bucket: bucket, Key: key, Body: body, ContentLength: fill,
         ContentType: opts.contentType ?? 'application/octet-stream'
       }), send), retry('PutObject')).catch((err: unknown) => { throw wrap(err, 'PutObject') })
     } else {
