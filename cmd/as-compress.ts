@@ -38,7 +38,7 @@ export async function main (argv: string[]): Promise<number> {
   // yargs 18 parses a lone `-` positional as `true`.
   const file = args.file === true ? '-' : args.file
   if (file !== undefined && typeof file !== 'string') throw new UsageError('FILE must be a path or -')
-  const input = openInput(file)
+  const input = openInput(file, { highWaterMark: 1024 * 1024 })
   const reclaim = minorGc()
   const stage = args.decompress
     ? createZstdDecompress({ file: input.name, reclaim })

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url'
 import { baseParser, makeLog, openInput, openOutput, run } from './common.js'
 import { AsbError, ErrorCode, UsageError } from '../lib/errors.js'
 import { keyFromBase64, keyFromPem } from '../lib/crypto/key.js'
+import { minorGc } from '../lib/compress/reclaim.js'
 import type { KeyMaterial } from '../lib/crypto/key.js'
 import { createDecryptStream, createEncryptStream, ENCRYPT_MODES } from '../lib/crypto/stream.js'
 import type { EncryptMode } from '../lib/crypto/stream.js'
@@ -63,14 +64,15 @@ export async function main (argv: string[]): Promise<number> {
     key = readKeyFile(keyFile!)
   }
   const mode = args.encrypt as EncryptMode
-  const input = openInput(file)
+  const input = openInput(file, { highWaterMark: 1024 * 1024 })
+  const reclaim = minorGc()
   const stage = args.decrypt
     ? createDecryptStream({
-      mode, key, file: input.name, force: args.force,
+      mode, key, file: input.name, force: args.force, reclaim,
       onWarning: (m) => { log.error(m) },
       onFormat: (f) => { log.verbose(f === 'aead' ? 'authenticated aes256-gcm file' : `asbackup AES-CTR file, -y ${mode}`) }
     })
-    : createEncryptStream({ mode, key })
+    : createEncryptStream({ mode, key, reclaim })
   const out = openOutput(args.output, { binary: true, force: args.force })
   try {
     await pipeline(input.stream, stage, out.stream)

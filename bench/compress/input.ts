@@ -84,6 +84,18 @@ export async function best (n: number, run: () => Promise<Timing>): Promise<Timi
   return b
 }
 
+/** A run minus the same command's start-up (measured on an empty input). */
+export function net (t: Timing, startup: Timing): Timing {
+  return { wall: Math.max(1e-3, t.wall - startup.wall), cpu: Math.max(1e-3, t.cpu - startup.cpu) }
+}
+
+/** An empty file beside the input, to time start-up alone. */
+export function emptyFile (dir: string): string {
+  const path = join(dir, 'empty')
+  closeSync(openSync(path, 'w'))
+  return path
+}
+
 export function loadAverage (): string {
   return loadavg().map((x) => x.toFixed(1)).join(' ')
 }

@@ -9,7 +9,7 @@
 // default and ours).
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
-import { arg, best, loadAverage, makeInput, ROOT, row, timed } from './input.js'
+import { arg, best, emptyFile, loadAverage, makeInput, net, ROOT, row, timed } from './input.js'
 
 const MIB = Number(arg('--mib') ?? 256)
 const LEVEL = Number(arg('--level') ?? 3)
@@ -27,10 +27,19 @@ try {
   const ourSize = statSync(ourOut).size
   const cliD = await best(RUNS, async () => await timed('zstd', ['-d', '-q', '-c', cliOut]))
   const ourD = await best(RUNS, async () => await timed(process.execPath, [AS_COMPRESS, '-d', cliOut]))
+  const empty = emptyFile(input.dir)
+  const cliStart = await best(RUNS, async () => await timed('zstd', [`-${LEVEL}`, '-q', '-c', empty]))
+  const ourStart = await best(RUNS, async () => await timed(process.execPath, [AS_COMPRESS, empty]))
+  console.log('whole process:')
   console.log(row(`zstd -${LEVEL} (CLI)`, input.bytes, cliC))
   console.log(row(`as-compress --level ${LEVEL}`, input.bytes, ourC, cliC))
   console.log(row('zstd -d (CLI)', input.bytes, cliD))
   console.log(row('as-compress -d', input.bytes, ourD, cliD))
+  console.log(`net of start-up (zstd ${cliStart.wall.toFixed(2)} s wall, as-compress ${ourStart.wall.toFixed(2)} s wall on an empty input):`)
+  console.log(row(`zstd -${LEVEL} (CLI)`, input.bytes, net(cliC, cliStart)))
+  console.log(row(`as-compress --level ${LEVEL}`, input.bytes, net(ourC, ourStart), net(cliC, cliStart)))
+  console.log(row('zstd -d (CLI)', input.bytes, net(cliD, cliStart)))
+  console.log(row('as-compress -d', input.bytes, net(ourD, ourStart), net(cliD, cliStart)))
   console.log(`ratio: CLI ${(input.bytes / cliSize).toFixed(3)} (${cliSize} B), as-compress ${(input.bytes / ourSize).toFixed(3)} (${ourSize} B)`)
 } finally {
   input.cleanup()

@@ -6,7 +6,7 @@
 //
 // Target: >= 0.9x openssl for aes256 (CTR).
 import { join } from 'node:path'
-import { arg, best, FIXTURES, loadAverage, makeInput, ROOT, row, timed } from '../compress/input.js'
+import { arg, best, emptyFile, FIXTURES, loadAverage, makeInput, net, ROOT, row, timed } from '../compress/input.js'
 
 const MIB = Number(arg('--mib') ?? 256)
 const RUNS = Number(arg('--runs') ?? 2)
@@ -27,12 +27,23 @@ try {
   const oursD = await best(RUNS, async () => await timed(process.execPath, [AS_ENCRYPT, '-d', '-y', 'aes256', '--encryption-key-file', KEY, ctr]))
   const gcmE = await best(RUNS, async () => await timed(process.execPath, [AS_ENCRYPT, '-y', 'aes256-gcm', '--encryption-key-file', KEY, input.path], gcm))
   const gcmD = await best(RUNS, async () => await timed(process.execPath, [AS_ENCRYPT, '-d', '-y', 'aes256-gcm', '--encryption-key-file', KEY, gcm]))
+  const empty = emptyFile(input.dir)
+  const osslStart = await best(RUNS, async () => await timed('openssl', ['enc', '-aes-256-ctr', '-K', K, '-iv', IV, '-in', empty]))
+  const oursStart = await best(RUNS, async () => await timed(process.execPath, [AS_ENCRYPT, '-y', 'aes256', '--encryption-key-file', KEY, empty]))
+  console.log('whole process:')
   console.log(row('openssl enc -aes-256-ctr', input.bytes, openssl))
   console.log(row('as-encrypt -y aes256', input.bytes, ours, openssl))
   console.log(row('openssl enc -d -aes-256-ctr', input.bytes, opensslD))
   console.log(row('as-encrypt -d -y aes256', input.bytes, oursD, opensslD))
   console.log(row('as-encrypt -y aes256-gcm', input.bytes, gcmE, openssl))
   console.log(row('as-encrypt -d -y aes256-gcm', input.bytes, gcmD, opensslD))
+  console.log(`net of start-up (openssl ${osslStart.wall.toFixed(2)} s wall, as-encrypt ${oursStart.wall.toFixed(2)} s wall on an empty input):`)
+  console.log(row('openssl enc -aes-256-ctr', input.bytes, net(openssl, osslStart)))
+  console.log(row('as-encrypt -y aes256', input.bytes, net(ours, oursStart), net(openssl, osslStart)))
+  console.log(row('openssl enc -d -aes-256-ctr', input.bytes, net(opensslD, osslStart)))
+  console.log(row('as-encrypt -d -y aes256', input.bytes, net(oursD, oursStart), net(opensslD, osslStart)))
+  console.log(row('as-encrypt -y aes256-gcm', input.bytes, net(gcmE, oursStart), net(openssl, osslStart)))
+  console.log(row('as-encrypt -d -y aes256-gcm', input.bytes, net(gcmD, oursStart), net(opensslD, osslStart)))
 } finally {
   input.cleanup()
 }

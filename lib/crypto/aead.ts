@@ -90,13 +90,22 @@ export class AeadEncryptCore implements CipherCore {
     c.setAAD(this.#header)
     const ct = c.update(plain)
     c.final()
-    const tag = c.getAuthTag()
-    emit(ct.length > 0 ? Buffer.concat([ct, tag]) : tag)
+    if (ct.length > 0) emit(ct)
+    emit(c.getAuthTag())
   }
 
   update (chunk: Buffer, emit: Emit): void {
     if (!this.#headerSent) { emit(this.#header); this.#headerSent = true }
     let i = 0
+    // Whole chunks straight from the input, without copying, while more follows.
+    if (this.#len === this.#chunkSize && chunk.length > 0) {
+      this.#seal(this.#buf, false, emit)
+      this.#len = 0
+    }
+    while (this.#len === 0 && chunk.length - i > this.#chunkSize) {
+      this.#seal(chunk.subarray(i, i + this.#chunkSize), false, emit)
+      i += this.#chunkSize
+    }
     while (i < chunk.length) {
       // A full buffer is sealed as non-final only once more input exists.
       if (this.#len === this.#chunkSize) {
@@ -204,6 +213,15 @@ export class AeadDecryptCore implements CipherCore {
 
   update (chunk: Buffer, emit: Emit): void {
     let i = 0
+    if (this.#len === this.#recSize && chunk.length > 0) {
+      this.#open(this.#rec, false, emit)
+      this.#len = 0
+    }
+    // Whole records straight from the input, without copying, while more follows.
+    while (this.#len === 0 && chunk.length - i > this.#recSize) {
+      this.#open(chunk.subarray(i, i + this.#recSize), false, emit)
+      i += this.#recSize
+    }
     while (i < chunk.length) {
       // A full record is known to be non-final once another byte follows it.
       if (this.#len === this.#recSize) {

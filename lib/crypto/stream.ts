@@ -18,6 +18,7 @@ import { AsbError, ErrorCode, formatPosition } from '../errors.js'
 import { describeData } from '../compress/sniff.js'
 import type { DataKind } from '../compress/sniff.js'
 import { STREAM_HIGH_WATER_MARK } from '../compress/constants.js'
+import { Reclaimer } from '../compress/reclaim.js'
 import { AEAD_HEADER_SIZE, AEAD_MAGIC, CTR_HEADER_SIZE } from './constants.js'
 import { AeadDecryptCore, AeadEncryptCore } from './aead.js'
 import type { AeadEncryptOptions } from './aead.js'
@@ -35,6 +36,8 @@ export interface EncryptOptions {
   /** Test hooks: fixed IV0 (CTR) or salt/nonce prefix/chunk size (GCM). */
   ctr?: CtrEncryptOptions
   aead?: AeadEncryptOptions
+  /** Called every few MiB to free garbage buffers (lib/compress/reclaim.ts). */
+  reclaim?: () => void
 }
 
 export interface DecryptOptions {
@@ -49,6 +52,8 @@ export interface DecryptOptions {
   onWarning?: (message: string) => void
   /** Told which format was found: 'ctr' or 'aead'. */
   onFormat?: (format: 'ctr' | 'aead') => void
+  /** Called every few MiB to free garbage buffers (lib/compress/reclaim.ts). */
+  reclaim?: () => void
 }
 
 /** What a decrypted stream is expected to start with in our pipelines. */
@@ -61,10 +66,12 @@ const SNIFF_BYTES = AEAD_HEADER_SIZE
 class CoreTransform extends Transform {
   protected core: CipherCore | null
   readonly #emit: Emit = (b) => { this.push(b) }
+  readonly #reclaim: Reclaimer
 
-  constructor (core: CipherCore | null) {
+  constructor (core: CipherCore | null, reclaim?: () => void) {
     super({ readableHighWaterMark: STREAM_HIGH_WATER_MARK, writableHighWaterMark: STREAM_HIGH_WATER_MARK })
     this.core = core
+    this.#reclaim = new Reclaimer(reclaim)
   }
 
   protected feed (chunk: Buffer): void {
@@ -76,6 +83,7 @@ class CoreTransform extends Transform {
   }
 
   override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.#reclaim.count(chunk.length)
     try { this.feed(chunk) } catch (err) { cb(err as Error); return }
     cb()
   }
@@ -94,7 +102,7 @@ export function createEncryptStream (opts: EncryptOptions): Transform {
   const core = opts.mode === 'aes256-gcm'
     ? new AeadEncryptCore(opts.key, opts.aead)
     : new CtrEncryptCore(bitsOf(opts.mode), ctrKey(opts.key, bitsOf(opts.mode)), opts.ctr)
-  return new CoreTransform(core)
+  return new CoreTransform(core, opts.reclaim)
 }
 
 /** Decrypts the first plaintext bytes of a CTR file with the given key size. */
@@ -111,7 +119,7 @@ class DecryptTransform extends CoreTransform {
   #headLen = 0
 
   constructor (opts: DecryptOptions) {
-    super(null)
+    super(null, opts.reclaim)
     this.#opts = opts
   }
 

@@ -105,7 +105,7 @@ t.test('tampering fails at the damaged chunk and nothing past the last good chun
     ['fingerprint changed', flip(20), 0, /^f: byte 12: wrong key/]
   ]
   for (const [name, bad, good, re] of cases) {
-    for (const piece of [REC, 999, 1]) {
+    for (const piece of [REC, 999, 1, 5000, 1 << 20]) {
       const { out, err } = await drive(createDecryptStream({ mode: 'aes256', key, file: 'f' }), bad, piece)
       t.match(err?.message, re, `${name}: ${err?.message}`)
       t.equal(out.length, good, `${name}: exactly the ${good / CHUNK} verified chunk(s) before the damage came out`)
