@@ -31,7 +31,8 @@ const request = (): Buffer => encodeMessage(makeMessage({
   ]
 }))
 
-async function scanOnce (decode: boolean): Promise<{ bytes: number, records: number, s: number }> {
+async function scanOnce (decode: boolean): Promise<{ bytes: number, records: number, s: number, cpu: number }> {
+  const c0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   const sock = connect(cluster.nodes[0]!.port, '127.0.0.1')
   await new Promise<void>(resolve => sock.once('connect', () => resolve()))
@@ -59,14 +60,16 @@ async function scanOnce (decode: boolean): Promise<{ bytes: number, records: num
     })
     sock.write(request())
   })
-  return { bytes, records, s: Number(process.hrtime.bigint() - t0) / 1e9 }
+  const c = process.cpuUsage(c0)
+  return { bytes, records, s: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (c.user + c.system) / 1e6 }
 }
 
 process.stdout.write(`test server, 1 node, ${RECORDS} records\n`)
 for (const decode of [false, true, false, true]) {
   const r = await scanOnce(decode)
   const label = decode ? 'scan + framing + decodeRecordMessage' : 'baseline: scan + framing, no decoding'
-  process.stdout.write(`${label.padEnd(38)} ${(r.bytes / 1024 / 1024 / r.s).toFixed(0).padStart(5)} MB/s ${(RECORDS / r.s / 1000).toFixed(0).padStart(6)} k records/s  ${decode ? `(${r.records} decoded)` : ''}\n`)
+  const mib = r.bytes / 1024 / 1024
+  process.stdout.write(`${label.padEnd(38)} ${(mib / r.s).toFixed(0).padStart(5)} MB/s ${(RECORDS / r.s / 1000).toFixed(0).padStart(6)} k rec/s | per CPU-s ${(mib / r.cpu).toFixed(0).padStart(5)} MB/s ${(RECORDS / r.cpu / 1000).toFixed(0).padStart(6)} k rec/s ${decode ? `(${r.records} decoded)` : ''}\n`)
 }
 process.stdout.write(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`)
 await cluster.close()

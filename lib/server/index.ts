@@ -58,7 +58,7 @@
 //   AUTHENTICATE per connection (66 after expiry); without it every admin
 //   message gets 51 like CE. TLS (optional) via node:tls.
 // Not modelled: UDF execution, CDT/HLL/bit operations, S2 cells of GeoJSON
-// (stored and returned as sent, ncells 0), CDT msgpack normalisation,
+// (stored and returned as sent, ncells 0),
 // compression (CE: 25), replication.
 export {
   TestCluster, TestNode, Faults, startTestCluster, toKey,

@@ -493,16 +493,18 @@ function copyInto (dst: Buffer, off: number, src: Buffer): void {
   else src.copy(dst, off)
 }
 
-/** The bins a scan record carries. */
-function scanBins (rec: StoredRecord, nobins: boolean, selected: string[]): Array<[string, { particle: number, value: Buffer }]> {
-  const bins: Array<[string, { particle: number, value: Buffer }]> = []
-  if (nobins) return bins
-  if (selected.length === 0) for (const e of rec.bins) bins.push(e)
-  else for (const n of selected) { const b = rec.bins.get(n); if (b !== undefined) bins.push([n, b]) }
+type BinEntry = [string, { particle: number, value: Buffer }]
+
+/** The bins a scan record carries: all of them (the Map itself), the selected ones, or none. */
+function scanBins (rec: StoredRecord, nobins: boolean, selected: string[]): Iterable<BinEntry> & { size?: number, length?: number } {
+  if (nobins) return []
+  if (selected.length === 0) return rec.bins
+  const bins: BinEntry[] = []
+  for (const n of selected) { const b = rec.bins.get(n); if (b !== undefined) bins.push([n, b]) }
   return bins
 }
 
-function recordSize (nsBuf: Buffer, rec: StoredRecord, bins: Array<[string, { particle: number, value: Buffer }]>, bval: bigint | null): number {
+function recordSize (nsBuf: Buffer, rec: StoredRecord, bins: Iterable<BinEntry>, bval: bigint | null): number {
   let size = MSG_HEADER_SIZE + 5 + nsBuf.length + 5 + 20
   if (rec.set !== null) size += 5 + rec.set.length
   if (rec.key !== null) size += 5 + rec.key.length
@@ -511,35 +513,44 @@ function recordSize (nsBuf: Buffer, rec: StoredRecord, bins: Array<[string, { pa
   return size
 }
 
+function u32 (buf: Buffer, off: number, v: number): void {
+  buf[off] = v >>> 24; buf[off + 1] = (v >>> 16) & 0xff; buf[off + 2] = (v >>> 8) & 0xff; buf[off + 3] = v & 0xff
+}
+
+function writeField (buf: Buffer, off: number, type: number, data: Buffer): number {
+  u32(buf, off, data.length + 1)
+  buf[off + 4] = type
+  copyInto(buf, off + 5, data)
+  return off + 5 + data.length
+}
+
 /**
  * Writes a scan/query record at `off`: NAMESPACE, DIGEST, [SET], [KEY],
  * [BVAL_ARRAY]; READ ops (proto.c as_msg_make_response_bufbuilder). Returns the end.
  */
-function writeRecord (buf: Buffer, off: number, nsBuf: Buffer, rec: StoredRecord, nobins: boolean, bins: Array<[string, { particle: number, value: Buffer }]>, bval: bigint | null): number {
+function writeRecord (buf: Buffer, off: number, nsBuf: Buffer, rec: StoredRecord, nobins: boolean, bins: Iterable<BinEntry> & { size?: number, length?: number }, bval: bigint | null): number {
   const nFields = 2 + (rec.set !== null ? 1 : 0) + (rec.key !== null ? 1 : 0) + (bval !== null ? 1 : 0)
+  const nOps = bins.size ?? bins.length ?? 0
   buf[off] = MSG_HEADER_SIZE
   buf[off + 1] = nobins ? Info1.GET_NO_BINS : 0
   buf[off + 2] = 0; buf[off + 3] = 0; buf[off + 4] = 0; buf[off + 5] = 0
-  buf.writeUInt32BE(rec.generation, off + 6)
-  buf.writeUInt32BE(rec.voidTime, off + 10)
-  buf.writeUInt32BE(0, off + 14)
-  buf.writeUInt16BE(nFields, off + 18)
-  buf.writeUInt16BE(bins.length, off + 20)
+  u32(buf, off + 6, rec.generation)
+  u32(buf, off + 10, rec.voidTime)
+  u32(buf, off + 14, 0)
+  buf[off + 18] = nFields >> 8; buf[off + 19] = nFields & 0xff
+  buf[off + 20] = nOps >> 8; buf[off + 21] = nOps & 0xff
   off += MSG_HEADER_SIZE
-  const field = (type: number, data: Buffer): void => {
-    buf.writeUInt32BE(data.length + 1, off); buf[off + 4] = type; copyInto(buf, off + 5, data); off += 5 + data.length
-  }
-  field(FieldType.NAMESPACE, nsBuf)
-  field(FieldType.DIGEST, rec.digest)
-  if (rec.set !== null) field(FieldType.SET, rec.set)
-  if (rec.key !== null) field(FieldType.KEY, rec.key)
+  off = writeField(buf, off, FieldType.NAMESPACE, nsBuf)
+  off = writeField(buf, off, FieldType.DIGEST, rec.digest)
+  if (rec.set !== null) off = writeField(buf, off, FieldType.SET, rec.set)
+  if (rec.key !== null) off = writeField(buf, off, FieldType.KEY, rec.key)
   if (bval !== null) {
-    buf.writeUInt32BE(9, off); buf[off + 4] = FieldType.BVAL_ARRAY; buf.writeBigInt64LE(bval, off + 5); off += 13
+    u32(buf, off, 9); buf[off + 4] = FieldType.BVAL_ARRAY; buf.writeBigInt64LE(bval, off + 5); off += 13
   }
   for (const [n, b] of bins) {
     const nb = nameBuf(n)
     const nl = nb.length
-    buf.writeUInt32BE(4 + nl + b.value.length, off)
+    u32(buf, off, 4 + nl + b.value.length)
     buf[off + 4] = OpType.READ
     buf[off + 5] = b.particle
     buf[off + 6] = 0

@@ -100,12 +100,15 @@ export class NamespaceStore {
   /** Live records of a partition in descending digest order (the server's scan order). */
   partitionDesc (pid: number, nowMs: number): StoredRecord[] {
     const part = this.partitions[pid]!
-    const out: StoredRecord[] = []
+    // the map keys are the digests as latin1 strings: comparing them compares the bytes
+    const keys: string[] = []
     for (const [k, rec] of part) {
-      if (this.alive(rec, nowMs)) out.push(rec)
+      if (this.alive(rec, nowMs)) keys.push(k)
       else part.delete(k)
     }
-    out.sort((a, b) => Buffer.compare(b.digest, a.digest))
+    keys.sort()
+    const out = new Array<StoredRecord>(keys.length)
+    for (let i = 0; i < keys.length; i++) out[i] = part.get(keys[keys.length - 1 - i]!)!
     return out
   }
 
