@@ -26,6 +26,7 @@ const bool = { type: 'boolean', default: undefined } as const
 function parser (argv: string[]) {
   return baseParser(NAME, argv, '$0 -n NAMESPACE [options] [> out.ndjson]\n\nScan a namespace into typed NDJSON (default) or .asb 3.1 on stdout.')
     .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
+    .strict(false).strictOptions(true)
     .option('host', { ...str, alias: 'h', describe: 'Seeds: host[:tlsname][:port],... (default 127.0.0.1)' })
     .option('port', { ...str, alias: 'p', describe: 'Default port (3000)' })
     .option('user', { ...str, alias: 'U', describe: 'User name' })

@@ -6,6 +6,9 @@ import { createPartitionScan } from '../client/scan.js'
 import type { Cluster } from '../client/cluster.js'
 import type { ScanSource } from './run.js'
 
+/** Records a job's scan stream buffers ahead of the sink. */
+export const SCAN_HIGH_WATER_MARK = 64
+
 export interface ClientSourceOptions {
   socketTimeoutMs: number
   totalTimeoutMs: number
@@ -30,7 +33,10 @@ export function clientScanSource (cluster: Cluster, o: ClientSourceOptions): Sca
       totalTimeoutMs: o.totalTimeoutMs,
       maxRetries: o.maxRetries,
       retryDelayMs: o.retryDelayMs,
-      parallel: o.nodeParallel ?? Math.max(1, cluster.nodes.length)
+      parallel: o.nodeParallel ?? Math.max(1, cluster.nodes.length),
+      // records buffered per job: the sink batches 64 KiB anyway, and big
+      // records (up to 8 MiB) times a deep buffer would be most of the RSS
+      highWaterMark: SCAN_HIGH_WATER_MARK
     })
     const stop = (): void => { scan.destroy() }
     if (signal.aborted) stop()

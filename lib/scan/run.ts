@@ -11,6 +11,7 @@
 // Backpressure: a worker awaits the sink, the sink awaits the write callback
 // of the previous batch, so a slow consumer stops the workers' reads, which
 // stops the scan streams (TCP flow control throttles the server).
+import { setMaxListeners } from 'node:events'
 import type { Writable } from 'node:stream'
 import type { Record as AsRecord, Token } from '../types.js'
 import { describeJob, filterPartitions } from './jobs.js'
@@ -74,6 +75,8 @@ export interface RunScanOptions {
   log?: (msg: string) => void
   /** Bytes per output write (default 64 KiB). */
   batchBytes?: number
+  /** A partly filled batch is written after this long (default 250 ms). */
+  flushIntervalMs?: number
 }
 
 export interface RunScanResult {
@@ -130,6 +133,9 @@ class Sink {
     }
     this.#cur.globals = true
   }
+
+  /** Records waiting in the current batch. */
+  get pending (): number { return this.#cur.bufs.length }
 
   async addRecord (r: AsRecord): Promise<void> {
     const b = this.#o.encode(r)
@@ -192,6 +198,7 @@ export async function runScan (o: RunScanOptions): Promise<RunScanResult> {
   const state = o.state
   const sink = new Sink(o)
   const stopAll = new AbortController()
+  setMaxListeners(0, stopAll.signal) // one relay per running job (up to 100)
   let interrupted = false
   let limitReached = false
   let firstError: unknown = null
@@ -213,10 +220,14 @@ export async function runScan (o: RunScanOptions): Promise<RunScanResult> {
     timers.push(setInterval(() => p.tick(state.counts.records, state.counts.bytes), o.progressIntervalMs ?? 1000))
   }
 
+  // a slow scan (rate-limited, filtered) still reaches the output and the state promptly
+  timers.push(setInterval(() => { if (sink.pending > 0) sink.cut().catch(() => {}) }, o.flushIntervalMs ?? 250))
+
   try {
     if (!state.globalsDone && !stopAll.signal.aborted) {
       sink.addGlobals(o.globals)
       await sink.cut()
+      o.saveState?.()
     }
     let next = 0
     const worker = async (): Promise<void> => {
@@ -254,6 +265,9 @@ export async function runScan (o: RunScanOptions): Promise<RunScanResult> {
             jobRecords++
             await sink.addRecord(rec)
           }
+        } catch (err) {
+          // a scan we stopped ends with a premature-close error: not a failure
+          if (!stopAll.signal.aborted) throw err
         } finally {
           stopAll.signal.removeEventListener('abort', relay)
           jobAbort.abort()

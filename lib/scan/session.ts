@@ -136,7 +136,7 @@ async function scanWith (cluster: Cluster, cfg: ScanConfig, io: SessionIo): Prom
       out: io.out,
       state,
       saveState: statePath !== null ? () => saveState(statePath, state) : undefined,
-      saveIntervalMs: io.saveIntervalMs,
+      saveIntervalMs: io.saveIntervalMs ?? 1000,
       bandwidth: cfg.bandwidth,
       progress,
       signal: io.signal,
