@@ -338,3 +338,22 @@ t.test('info: sindex and UDF administration, truncate, unknown commands', async 
   t.match(sets, /ns=test:set=t:objects=1:/)
   conn.close()
 })
+
+t.test('scans: bin selection, nobins, records-per-second', async t => {
+  const c = await withCluster(t, { nodes: 1 })
+  for (let i = 0; i < 20; i++) c.put('test', 'r', `k${i}`, { a: BigInt(i), b: `s${i}`, c: 1.5 })
+  const conn = await ReplayConn.open(c.nodes[0]!.port)
+  const sel = scan('test', { set: 'r', pids: ALL })
+  sel.ops = [{ op: OpType.READ, particle: 0, name: Buffer.from('b'), value: Buffer.alloc(0) }, { op: OpType.READ, particle: 0, name: Buffer.from('zz'), value: Buffer.alloc(0) }]
+  const selected = records(await conn.msg(sel))
+  t.equal(selected.length, 20)
+  t.ok(selected.every(m => m.ops.length === 1 && m.ops[0]!.name.toString() === 'b'), 'only the selected, existing bin')
+  const nob = records(await conn.msg(scan('test', { set: 'r', pids: ALL, nobins: true })))
+  t.ok(nob.every(m => m.ops.length === 0 && (m.info1 & Info1.GET_NO_BINS) !== 0), 'nobins records echo GET_NO_BINS and carry no ops')
+  const slow = scan('test', { set: 'r', pids: ALL })
+  slow.fields.push({ type: FieldType.RECS_PER_SEC, data: Buffer.from([0, 0, 0, 50]) })
+  const t0 = Date.now()
+  t.equal(records(await conn.msg(slow)).length, 20)
+  t.ok(Date.now() - t0 >= 300, `20 records at 50/s take about 0.4 s (${Date.now() - t0} ms)`)
+  conn.close()
+})
