@@ -77,7 +77,10 @@ t.test('a node stopped mid-scan: its partitions move and the scan completes exac
   fill(server, 'demo', 3000)
   const cluster = await Cluster.connect({ hosts: server.seeds, tendIntervalMs: 0 })
   t.teardown(async () => { cluster.close(); await server.close() })
+  server.faults.delay(10, { node: 2 }) // node 2 streams slowly: still busy when it stops
   const scan = createPartitionScan(cluster, { namespace: 'test', set: 'demo', parallel: 3, highWaterMark: 16, retryDelayMs: 20 })
+  let retried = 0
+  scan.on('retry', () => { retried++ })
   const recs: Record[] = []
   let stopped = false
   for await (const r of scan) {
@@ -85,10 +88,12 @@ t.test('a node stopped mid-scan: its partitions move and the scan completes exac
     if (recs.length === 500 && !stopped) {
       stopped = true
       await server.nodes[2].stop()
+      server.faults.reset()
     }
   }
   t.equal(recs.length, 3000)
   t.equal(unique(recs), 3000)
+  t.ok(retried >= 1, 'the stopped node\'s partitions were retried')
   await cluster.refresh()
   t.equal(cluster.nodes.length, 2, 'the stopped node left the node list')
   t.equal(cluster.masterFor('test', 2)?.name, server.nodes[0].id, 'its partitions moved')
@@ -186,4 +191,46 @@ t.test('cross-check with the official client', async t => {
     { d: 1.5, b: { buffer: '0908' } },
     { l: [1, 'a'], t: true }
   ])
+})
+
+t.test('services-alternate, cluster name check', async t => {
+  const server = await startTestCluster({ nodes: 3, clusterName: 'prod' })
+  t.teardown(() => server.close())
+  const alt = await Cluster.connect({ hosts: server.seeds.split(',')[0], tendIntervalMs: 0, servicesAlternate: true, clusterName: 'prod' })
+  t.equal(alt.nodes.length, 3, 'peers-clear-alt discovered every node')
+  alt.close()
+  await t.rejects(Cluster.connect({ hosts: server.seeds, tendIntervalMs: 0, clusterName: 'other' }), /belongs to cluster 'prod', expected 'other'/)
+})
+
+t.test('TLS with a client certificate, encrypted key and PKI login', async t => {
+  const { execFileSync } = await import('node:child_process')
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const dir = mkdtempSync(join(tmpdir(), 'asb-pki-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const f = (n: string): string => join(dir, n)
+  const ssl = (...args: string[]): void => { execFileSync('openssl', args, { stdio: 'ignore' }) }
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=test-ca')
+  for (const [name, cn, san] of [['server', 'localhost', 'subjectAltName=DNS:localhost'], ['client', 'admin', 'subjectAltName=DNS:admin']]) {
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=${cn}`, '-addext', san)
+    ssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${name}.pem`), '-days', '2', '-copy_extensions', 'copy')
+  }
+  ssl('pkey', '-in', f('client.key'), '-out', f('client-enc.key'), '-aes256', '-passout', 'pass:kpw')
+  const server = await startTestCluster({
+    nodes: 2,
+    tls: { key: readFileSync(f('server.key')), cert: readFileSync(f('server.pem')), ca: readFileSync(f('ca.pem')), requestCert: true, name: 'localhost' },
+    security: { users: { admin: 'unused' } }
+  })
+  server.put('test', 'demo', 'k', { a: 1 })
+  t.teardown(() => server.close())
+  const seed = server.seeds.split(',')[0].replace(':', ':localhost:')
+  const cluster = await Cluster.connect({
+    hosts: seed,
+    tendIntervalMs: 0,
+    tls: { enable: true, cafile: f('ca.pem'), certfile: f('client.pem'), keyfile: f('client-enc.key'), keyfilePassword: 'kpw' },
+    auth: { mode: 'PKI' }
+  })
+  t.teardown(() => cluster.close())
+  t.equal(cluster.nodes.length, 2)
+  t.equal((await scanAll(cluster, { set: 'demo' })).length, 1)
 })
