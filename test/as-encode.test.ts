@@ -90,6 +90,22 @@ t.test('NDJSON without a header gets the asbackup header', async t => {
   t.equal(r.stdout.toString(), 'Version 3.1\n# namespace bar\n# first-file\n+ k I 1\n+ n bar\n+ d AAAAAAAAAAAAAAAAAAAAAAAAAAA=\n+ s s\n+ g 2\n+ t 0\n+ b 1\n- S a 1 x\n')
 })
 
+t.test('concatenated NDJSON of a directory backup becomes one .asb', async t => {
+  const dir = join(ASB_FIXTURES, 'golden_dir_p4')
+  const parts: Buffer[] = []
+  for (const f of ['test_00000.asb', 'test_00001.asb', 'test_00002.asb', 'test_00003.asb']) {
+    const r = await runBin('as-encode', [join(dir, f)])
+    t.equal(r.code, 0, f)
+    parts.push(r.stdout)
+  }
+  const asb = await runBin('as-encode', [], { input: Buffer.concat(parts) })
+  t.equal(asb.code, 0)
+  t.equal(asb.stderr, '')
+  t.equal(asb.stdout.toString('latin1').split('\nVersion ').length, 1, 'one Version line')
+  const v = await runBin('as-encode', ['--validate'], { input: asb.stdout })
+  t.equal(v.stderr, `as-encode: stdin: valid .asb: 54 records, 9 indexes, 2 UDFs, ${asb.stdout.length} bytes\n`)
+})
+
 t.test('empty input gives empty output', async t => {
   const r = await runBin('as-encode', [], { input: '' })
   t.equal(r.code, 0)

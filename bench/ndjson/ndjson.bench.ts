@@ -28,7 +28,7 @@ function record (i: number): Record {
   const digest = Buffer.alloc(20)
   digest.writeUInt32BE(i * 2654435761 >>> 0, 0)
   digest.writeUInt32BE(i, 16)
-  const blob = Buffer.alloc(48)
+  const blob = Buffer.alloc(64)
   for (let j = 0; j < blob.length; j++) blob[j] = (i * 31 + j * 7) & 0xff
   return {
     kind: 'record',
@@ -41,7 +41,7 @@ function record (i: number): Record {
     bins: [
       { name: 'id', type: Particle.INTEGER, value: BigInt(i) * 1000003n },
       { name: 'score', type: Particle.DOUBLE, value: i + 0.25 },
-      { name: 'name', type: Particle.STRING, value: Buffer.from(`customer number ${i} lives at ${i % 997} Long Street, Springfield`) },
+      { name: 'name', type: Particle.STRING, value: Buffer.from(`customer number ${i} lives at ${i % 997} Long Street, Springfield (premium)`) },
       { name: 'blob', type: Particle.BLOB, value: blob },
       { name: 'tags', type: Particle.LIST, value: encodeCdt({ t: 'list', flags: null, items: [{ t: 'int', v: BigInt(i) }, { t: 'bytes', p: 3, v: Buffer.from('gold') }, { t: 'double', v: 1.5 }] }) },
       { name: 'attrs', type: Particle.MAP, value: encodeCdt({ t: 'map', flags: 1, entries: [[{ t: 'bytes', p: 3, v: Buffer.from('a') }, { t: 'int', v: BigInt(i % 100) }], [{ t: 'bytes', p: 3, v: Buffer.from('b') }, { t: 'bytes', p: 3, v: Buffer.from('yes') }]] }) },

@@ -152,6 +152,13 @@ t.test('ensureHeader puts the asbackup header in front of header-less NDJSON', a
   t.same(passthrough, withHeader, 'unchanged when the header is there')
   await t.rejects(pipeline(Readable.from([{ kind: 'udf', type: 'L', name: 'a', content: Buffer.alloc(0) }]), ensureHeader(), new Writable({ objectMode: true, write (_x, _e, cb) { cb() } })),
     { message: 'no header line, index or record names the namespace; add a {"$meta":"header",...} line' })
+  const other = await decode([Buffer.from(sample + sample.replace('"namespace":"test","firstFile"', '"namespace":"bar","firstFile"'))])
+  const kept: Token[] = []
+  await t.rejects(pipeline(Readable.from(other), ensureHeader(), new Writable({ objectMode: true, write (tok: Token, _e, cb) { kept.push(tok); cb() } })),
+    { message: 'a second header line (version 3.1, namespace bar) disagrees with the first (version 3.1, namespace test); one .asb has one header' })
+  const twice: Token[] = []
+  await pipeline(Readable.from(await decode([Buffer.from(sample + sample)])), ensureHeader(), new Writable({ objectMode: true, write (tok: Token, _e, cb) { twice.push(tok); cb() } }))
+  t.same(twice.map((x) => x.kind), ['header', 'udf', 'record', 'record', 'udf', 'record', 'record'], 'an agreeing second header is dropped')
 })
 
 t.test('ParseError carries the position', async t => {
