@@ -22,6 +22,7 @@ t.test('.asb -> NDJSON -> .asb through the binary is byte-identical', async t =>
 t.test('--compact writes asbackup --compact output', async t => {
   const file = join(ASB_FIXTURES, 'golden_compact.asb')
   const nd = await runBin('as-encode', [file])
+  t.equal(nd.code, 0)
   const back = await runBin('as-encode', ['--compact'], { input: nd.stdout })
   t.equal(back.code, 0)
   t.ok(back.stdout.equals(readFileSync(file)), 'same bytes as golden_compact.asb')
