@@ -524,21 +524,32 @@ export class AsbDecoder {
 
   #sizeVal = 0
 
-  /** `<len> SP <len raw bytes>`: returns the index after the data; the data is buf[#tokS..#tokE). */
+  /**
+   * `<len> SP <len raw bytes>`: returns the index after the data; a copy of
+   * the data is left in #raw (values never alias the input chunks).
+   */
   #rawData (buf: Buffer, i: number): number {
     i = this.#size(buf, i, this.#maxValue)
     i = this.#expect(buf, i, SP)
     const len = this.#sizeVal
     const e = i + len
     if (e >= buf.length) this.#need(e + 1) // the data and the LF after it
-    // Count LFs inside raw data: the C reader counts every LF for line numbers.
-    // A loop for short values, indexOf (a native call, bounded by the LF that
-    // must follow the data) for long ones.
-    if (len <= 256) {
-      for (let k = i; k < e; k++) {
-        if (buf[k] === LF) { this.#uLf++; this.#uLast = k }
+    const out = Buffer.allocUnsafe(len)
+    // The C reader counts every LF, also inside raw data, for line numbers.
+    // Short values: one loop copies and counts (Buffer#copy costs ~200 ns a
+    // call); long ones: native copy and indexOf, bounded by the LF that must
+    // follow the data (bench/asb/codec.bench.ts).
+    if (len <= 128) {
+      let lf = 0
+      let last = 0
+      for (let k = 0; k < len; k++) {
+        const c = buf[i + k]!
+        out[k] = c
+        if (c === LF) { lf++; last = i + k }
       }
+      if (lf > 0) { this.#uLf += lf; this.#uLast = last }
     } else {
+      buf.copy(out, 0, i, e)
       let k = buf.indexOf(LF, i)
       while (k !== -1 && k < e) {
         this.#uLf++
@@ -546,11 +557,11 @@ export class AsbDecoder {
         k = buf.indexOf(LF, k + 1)
       }
     }
-    this.#tokSrc = buf
-    this.#tokS = i
-    this.#tokE = e
+    this.#raw = out
     return e
   }
+
+  #raw: Buffer = EMPTY
 
   /** `<b64len> SP <base64>`: returns the index after the text; decoded bytes in #b64. */
   #b64Data (buf: Buffer, i: number): number {
@@ -571,18 +582,6 @@ export class AsbDecoder {
   }
 
   #b64: Buffer = EMPTY
-
-  /** A copy of the last token/data bytes (values never alias the input chunks). */
-  #copy (): Buffer {
-    const s = this.#tokS
-    const n = this.#tokE - s
-    const b = Buffer.allocUnsafe(n)
-    const src = this.#tokSrc
-    // Buffer#copy costs ~200 ns a call; a loop is cheaper for short values (bench/asb/codec.bench.ts).
-    if (n <= 96) for (let k = 0; k < n; k++) b[k] = src[s + k]!
-    else src.copy(b, 0, s, this.#tokE)
-    return b
-  }
 
   // ---- units ------------------------------------------------------------
 
@@ -752,7 +751,7 @@ export class AsbDecoder {
       case 83: { // S
         i = this.#expect(buf, i + 1, SP)
         i = this.#rawData(buf, i)
-        this.#key = { type: Particle.STRING, value: this.#copy() }
+        this.#key = { type: Particle.STRING, value: this.#raw }
         return i
       }
       case 88: { // X: base64 string key, read-only
@@ -768,7 +767,7 @@ export class AsbDecoder {
         i = this.#expect(buf, i, SP)
         if (compact) {
           i = this.#rawData(buf, i)
-          this.#key = { type: Particle.BLOB, value: this.#copy() }
+          this.#key = { type: Particle.BLOB, value: this.#raw }
         } else {
           i = this.#b64Data(buf, i)
           this.#key = { type: Particle.BLOB, value: this.#b64 }
@@ -782,8 +781,27 @@ export class AsbDecoder {
 
   #dbl = 0
 
-  /** C text_read_double: characters checked as they come, then strtod. Delimiter LF. */
+  /**
+   * C text_read_double. Fast path: only `0-9 . e + -` up to LF, and Number()
+   * accepts it (over that alphabet Number's grammar accepts exactly what the C
+   * check plus strtod accept, "" = 0 included). Everything else, and every
+   * error, goes through the careful path.
+   */
   #double (buf: Buffer, i: number): number {
+    const end = buf.length
+    for (let k = i; k < end && k < i + 64; k++) {
+      const c = buf[k]!
+      if ((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 45 || c === 43) continue
+      if (c === LF) {
+        const v = +latin1(buf, i, k)
+        if (v === v) { this.#dbl = v; return k }
+      }
+      break
+    }
+    return this.#doubleCareful(buf, i)
+  }
+
+  #doubleCareful (buf: Buffer, i: number): number {
     const e = this.#token(buf, i, false, true, MAX_TOKEN_SIZE, !this.#legacy)
     const text = latin1(this.#tokSrc, this.#tokS, this.#tokE)
     const bad = doubleTextErrorIndex(text)
@@ -838,11 +856,11 @@ export class AsbDecoder {
         break
       case 83: // S
         i = this.#rawData(buf, i)
-        bin = { name, type: Particle.STRING, value: this.#copy() }
+        bin = { name, type: Particle.STRING, value: this.#raw }
         break
       case 71: // G
         i = this.#rawData(buf, i)
-        bin = { name, type: Particle.GEOJSON, value: this.#copy() }
+        bin = { name, type: Particle.GEOJSON, value: this.#raw }
         break
       case 88: // X: base64 string, read-only
         i = this.#b64Data(buf, i)
@@ -860,7 +878,7 @@ export class AsbDecoder {
         let value: Buffer
         if (compact) {
           i = this.#rawData(buf, i)
-          value = this.#copy()
+          value = this.#raw
         } else {
           i = this.#b64Data(buf, i)
           value = this.#b64
@@ -945,7 +963,7 @@ export class AsbDecoder {
     const name = this.#name()
     i = this.#expect(buf, i, SP)
     i = this.#rawData(buf, i)
-    const content = this.#copy()
+    const content = this.#raw
     i = this.#expect(buf, i, LF)
     const udf: Udf = { kind: 'udf', type: 'L', name, content }
     this.#global = udf
