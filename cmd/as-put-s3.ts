@@ -16,6 +16,7 @@ export async function main (argv: string[]): Promise<number> {
     .options(S3_CLIENT_OPTIONS)
     .option('s3-min-part-size', { type: 'number', default: 5, describe: 'Smallest multipart part, MiB (5..5120); grows for unknown sizes' })
     .option('s3-max-async-uploads', { type: 'number', default: 16, describe: 'Parts uploaded at once' })
+    .option('remove-files', { alias: 'r', type: 'boolean', default: false, describe: 'Replace an existing object (otherwise an error, as asbackup)' })
     .option('expected-size', { type: 'string', describe: 'Input size in bytes (K/M/G/T suffixes): part size computed once from it' })
     .command('$0 <url> [file]', false)
     .parseAsync()
@@ -36,7 +37,7 @@ export async function main (argv: string[]): Promise<number> {
   const { signal, dispose } = abortOnSignals(process)
   try {
     const res = await uploadStream(input.stream, {
-      client, ...loc, minPartSize, concurrency, signal, sourceName: input.name,
+      client, ...loc, minPartSize, concurrency, signal, sourceName: input.name, replace: args['remove-files'],
       ...(expectedSize !== undefined ? { expectedSize } : {}),
       crc32: resolveChecksum(clientOpts) === 'when_supported',
       retry: { maxAttempts: args['s3-retry-attempts'] },
@@ -44,10 +45,11 @@ export async function main (argv: string[]): Promise<number> {
         if (e.type === 'create') log.verbose(`multipart upload ${e.uploadId} started`)
         else if (e.type === 'part') log.verbose(`part ${e.partNumber} (${e.size} bytes) ETag ${e.etag}`)
         else if (e.type === 'retry') log.verbose(`${e.what}: ${e.error}; retry ${e.attempt} in ${e.delayMs} ms`)
-        else log.verbose(`multipart upload ${e.uploadId} aborted`)
+        else if (e.type === 'abort') log.verbose(`multipart upload ${e.uploadId} aborted`)
+        else log.verbose(`HeadObject ${e.what}: access denied`)
       }
     })
-    log.error(`${formatS3Url(loc)}: ${res.size} bytes${res.parts > 0 ? ` in ${res.parts} parts` : ''}, ETag ${res.etag}`)
+    log.error(`${formatS3Url(loc)}: ${res.size} bytes${res.parts > 0 ? ` in ${res.parts} parts` : ''}, ETag ${res.etag}${res.verified ? '' : ' (size not verified: HeadObject denied)'}`)
     return 0
   } finally {
     dispose()

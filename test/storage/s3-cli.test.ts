@@ -72,6 +72,16 @@ t.test('against the fake S3', async (t) => {
     t.ok(fake.requests.slice(plain).filter((q) => q.op === 'UploadPart').every((q) => q.headers['x-amz-checksum-crc32'] === undefined), 'none by default with an endpoint override')
   })
 
+  t.test('an existing object needs -r', async (t) => {
+    fake.put('bucket', 'old.asb', Buffer.from('old'))
+    const refused = await runBin('as-put-s3', [...ep, 's3://bucket/old.asb'], { input: 'new', env })
+    t.equal(refused.code, 1)
+    t.equal(refused.stderr, 'as-put-s3: s3://bucket/old.asb: the object already exists; use -r to replace it\n')
+    const replaced = await runBin('as-put-s3', [...ep, '-r', 's3://bucket/old.asb'], { input: 'new', env })
+    t.equal(replaced.code, 0, replaced.stderr)
+    t.equal(fake.get('bucket', 'old.asb')?.toString(), 'new')
+  })
+
   t.test('--s3-profile reads the shared credentials file', async (t) => {
     const creds = join(tmp, 'credentials')
     writeFileSync(creds, '[backup]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = secret\n')
@@ -89,6 +99,18 @@ t.test('against the fake S3', async (t) => {
     t.equal(r.code, 0, r.stderr)
     t.equal(r.sha, createHash('sha256').update(data).digest('hex'))
     t.match(r.stderr, /body broken \(ECONNRESET: aborted\); resuming at byte \d+/)
+  })
+
+  t.test('SIGTERM mid-download exits 143 with one line', async (t) => {
+    fake.put('bucket', 'slow.asb', Buffer.concat([...randomStream(20 * 1024 * 1024, 9)]))
+    fake.latency.GetObject = 2000
+    t.teardown(() => { fake.latency = {} })
+    let child: ReturnType<typeof spawn> | undefined
+    fake.onRequest = (r) => { if (r.op === 'GetObject') setTimeout(() => child?.kill('SIGTERM'), 100) }
+    t.teardown(() => { fake.onRequest = undefined })
+    const r = await spawnBin('as-get-s3', [...ep, 's3://bucket/slow.asb'], undefined, (c) => { child = c })
+    t.equal(r.code, 143)
+    t.equal(r.stderr, 'as-get-s3: interrupted by SIGTERM\n')
   })
 
   t.test('as-get-s3 exit codes and one-line errors', async (t) => {

@@ -113,6 +113,28 @@ t.test('input shorter than one part goes up with one PutObject; empty input make
   t.equal(server.count('CreateMultipartUpload'), creates)
 })
 
+t.test('an existing object is refused unless replace is set (asbackup -r)', async (t) => {
+  server.put('bucket', 'exists.bin', Buffer.from('old'))
+  const reads = source(randomBytes(1000))
+  await t.rejects(uploadStream(reads, { client, bucket: 'bucket', key: 'exists.bin', retry }), { message: 's3://bucket/exists.bin: the object already exists; use -r to replace it' })
+  t.equal(reads.taken(), 0, 'refused before reading any input')
+  t.equal(server.get('bucket', 'exists.bin')?.toString(), 'old')
+  const res = await uploadStream(source(Buffer.from('new')), { client, bucket: 'bucket', key: 'exists.bin', retry, replace: true })
+  t.equal(res.size, 3)
+  t.equal(server.get('bucket', 'exists.bin')?.toString(), 'new')
+})
+
+t.test('write-only credentials (HeadObject 403) still upload, reported unverified', async (t) => {
+  server.faults.push({ op: 'HeadObject', status: 403, code: 'Forbidden', times: 2 })
+  const data = randomBytes(12 * MiB)
+  const events: UploadEvent[] = []
+  const res = await uploadStream(source(data), { client, bucket: 'bucket', key: 'writeonly.bin', retry, onEvent: (e) => events.push(e) })
+  t.same({ size: res.size, verified: res.verified }, { size: data.length, verified: false })
+  t.match(res.etag, /-3"$/, 'ETag from CompleteMultipartUpload')
+  t.equal(events.filter((e) => e.type === 'unchecked').length, 2)
+  t.equal(sha(server.get('bucket', 'writeonly.bin')!), sha(data))
+})
+
 t.test('--expected-size: one part size computed once', async (t) => {
   const sizes: number[] = []
   const data = randomBytes(16 * MiB)

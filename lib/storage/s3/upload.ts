@@ -24,7 +24,7 @@ import { AsbError, ErrorCode } from '../../errors.js'
 import { linkedAbort } from './abort.js'
 import type { TransferOptions } from './abort.js'
 import { MAX_PARTS, MIN_PART_SIZE, partSizer, partsInFlight } from './part-size.js'
-import { describeError, withRetry } from './retry.js'
+import { describeError, httpStatus, withRetry } from './retry.js'
 import type { RetryOptions } from './retry.js'
 import { formatS3Url } from './url.js'
 import type { S3Location } from './url.js'
@@ -41,6 +41,11 @@ export interface UploadOptions extends S3Location, TransferOptions {
    * covered by the SHA-256 payload hash in its SigV4 signature, which S3 checks.
    */
   crc32?: boolean
+  /**
+   * Replace an existing object. Default false: like asbackup without -r, an
+   * existing object is an error, checked with HeadObject before reading input.
+   */
+  replace?: boolean
   /** Name of the input in error messages (default 'input'). */
   sourceName?: string
   /** Content-Type of the object (default application/octet-stream). */
@@ -54,12 +59,16 @@ export type UploadEvent =
   | { type: 'part', partNumber: number, size: number, etag: string }
   | { type: 'retry', what: string, attempt: number, delayMs: number, error: string }
   | { type: 'abort', uploadId: string }
+  /** HeadObject was refused (403: write-only credentials); what it would have checked was not. */
+  | { type: 'unchecked', what: string }
 
 export interface UploadResult {
   bytes: number
-  /** Object size HeadObject reports after completion (== bytes, verified). */
+  /** Object size HeadObject reports after completion (verified == bytes), or bytes when HEAD is forbidden. */
   size: number
   etag: string
+  /** False when HeadObject was forbidden, so the stored size could not be checked. */
+  verified: boolean
   /** 0 for a single PutObject. */
   parts: number
 }
@@ -90,6 +99,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
   let failure: unknown
   let partNumber = 0
   let total = 0
+  let etag: string | undefined
 
   const putPart = async (n: number, body: Buffer): Promise<void> => {
     const out = await withRetry(async () => await client.send(new UploadPartCommand({
@@ -130,7 +140,26 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
     return new AsbError(ErrorCode.STORAGE, `${url}: ${what}: ${describeError(err)}`, { cause: err })
   }
 
+  /** HeadObject, or undefined for 404; 403 (no s3:GetObject / s3:ListBucket) is 'forbidden'. */
+  const head = async (what: string): Promise<{ ContentLength?: number, ETag?: string } | undefined | 'forbidden'> => {
+    try {
+      return await withRetry(async () => await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), send), retry('HeadObject'))
+    } catch (err) {
+      const status = httpStatus(err)
+      if (status === 404) return undefined
+      if (status === 403) { emit({ type: 'unchecked', what }); return 'forbidden' }
+      throw wrap(err, `HeadObject ${what}`)
+    }
+  }
+
   try {
+    // A 403 counts as "cannot tell": write-only backup credentials must still work.
+    if (opts.replace !== true) {
+      const existing = await head('for an existing object')
+      if (existing !== undefined && existing !== 'forbidden') {
+        throw new AsbError(ErrorCode.STORAGE, `${url}: the object already exists; use -r to replace it`)
+      }
+    }
     let buf = Buffer.allocUnsafe(sizeOf(1))
     let fill = 0
     for await (const chunk of readSource(source, opts.sourceName ?? 'input')) {
@@ -152,10 +181,10 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
     if (uploadId === undefined) {
       // Everything fit in the first part: one PutObject, no multipart state to clean up.
       const body = buf.subarray(0, fill)
-      await withRetry(async () => await client.send(new PutObjectCommand({
+      etag = (await withRetry(async () => await client.send(new PutObjectCommand({
         Bucket: bucket, Key: key, Body: body, ContentLength: fill,
         ContentType: opts.contentType ?? 'application/octet-stream'
-      }), send), retry('PutObject')).catch((err: unknown) => { throw wrap(err, 'PutObject') })
+      }), send), retry('PutObject')).catch((err: unknown) => { throw wrap(err, 'PutObject') })).ETag
     } else {
       if (fill > 0) await dispatch(buf.subarray(0, fill))
       await Promise.all(inflight)
@@ -163,9 +192,9 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
       const done = parts.slice()
       await withRetry(async (attempt) => {
         try {
-          await client.send(new CompleteMultipartUploadCommand({
+          etag = (await client.send(new CompleteMultipartUploadCommand({
             Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: done }
-          }), send)
+          }), send)).ETag
         } catch (err) {
           // A retried Complete whose first try landed (answer lost) finds no upload: fine if the object is there.
           if (attempt > 1 && (err as { name?: string }).name === 'NoSuchUpload') return
@@ -174,13 +203,15 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
       }, retry('CompleteMultipartUpload')).catch((err: unknown) => { throw wrap(err, 'CompleteMultipartUpload') })
     }
     // Verify what S3 stored: a store that kept an aws-chunked body verbatim, or lost a part, shows here.
-    const head = await withRetry(async () => await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), send), retry('HeadObject'))
-      .catch((err: unknown) => { throw wrap(err, 'HeadObject after upload') })
-    const size = Number(head.ContentLength ?? -1)
+    const stored = await head('after the upload (stored size not verified)')
+    if (stored === undefined) throw new AsbError(ErrorCode.STORAGE, `${url}: the object is missing after the upload`)
+    const partCount = uploadId === undefined ? 0 : partNumber
+    if (stored === 'forbidden') return { bytes: total, size: total, etag: etag ?? '', parts: partCount, verified: false }
+    const size = Number(stored.ContentLength ?? -1)
     if (size !== total) {
       throw new AsbError(ErrorCode.STORAGE, `${url}: stored object is ${size} bytes but ${total} were sent`)
     }
-    return { bytes: total, size, etag: head.ETag ?? '', parts: uploadId === undefined ? 0 : partNumber }
+    return { bytes: total, size, etag: stored.ETag ?? etag ?? '', parts: partCount, verified: true }
   } catch (err) {
     const reason: unknown = ac.signal.aborted ? ac.signal.reason : err
     ac.abort(reason)
