@@ -19,6 +19,9 @@ import { buildTlsConnectOptions, type TlsOptions } from './tls.js'
 import { encodeInfoRequest, parseInfoResponse } from '../proto/info.js'
 import { ProtoType } from '../proto/header.js'
 
+/** Consecutive tend timeouts before a node is dropped (a refused connection drops it at once). */
+export const MAX_TEND_FAILURES = 3
+
 export interface ClusterOptions {
   /** Seeds: `host[:tlsname][:port],...` or parsed addresses. */
   hosts: string | HostAddress[]
@@ -51,6 +54,8 @@ export class Cluster {
   #timer: NodeJS.Timeout | null = null
   #refreshing: Promise<void> | null = null
   #closed = false
+  #peersDirty = false
+  #mapDirty = false
   /** Incremented whenever the partition map is rebuilt. */
   mapVersion = 0
 
@@ -183,6 +188,7 @@ export class Cluster {
     for (const a of addresses) {
       const r = await this.#validate(a, expectName)
       if (r.node === null) { last = r.error; continue }
+      if (this.#closed) { r.node.close(); return null }
       if (!this.#nodes.has(r.node.name)) this.#nodes.set(r.node.name, r.node)
       else r.node.close()
       return null
@@ -216,11 +222,15 @@ export class Cluster {
         node.failures = 0
         if (pg !== node.peersGeneration) { wantPeers = true; node.peersGeneration = pg }
         if (partGen !== node.partitionGeneration && partGen !== -1) { needMap.push(node); node.partitionGeneration = partGen }
-      } catch {
-        this.#dropNode(node)
+      } catch (err) {
+        // A refused or closed connection (or a new name) means the node is gone; a slow answer
+        // gets MAX_TEND_FAILURES chances (a busy node is not a lost node).
+        node.failures++
+        if ((err as AsbError).code !== ErrorCode.TIMEOUT || node.failures >= MAX_TEND_FAILURES) this.#dropNode(node)
       }
     }))
-    // 2. peers
+    // 2. peers (also after a node was dropped, so it comes back once reachable)
+    if (this.#peersDirty) { wantPeers = true; this.#peersDirty = false }
     if (wantPeers) {
       const known = new Set(this.#nodes.keys())
       const toAdd = new Map<string, HostAddress[]>()
@@ -248,7 +258,8 @@ export class Cluster {
       }))
     }
     // 3. partition map
-    let changed = needMap.length > 0
+    let changed = needMap.length > 0 || this.#mapDirty
+    this.#mapDirty = false
     await Promise.all(needMap.map(async node => {
       try {
         const info = await node.info(['partition-generation', 'replicas'])
@@ -269,6 +280,8 @@ export class Cluster {
   }
 
   #dropNode (node: ClusterNode): void {
+    this.#peersDirty = true
+    this.#mapDirty = true
     node.close()
     this.#nodes.delete(node.name)
     this.#replicas.delete(node)

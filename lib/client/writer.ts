@@ -193,6 +193,11 @@ export class Writer {
     if (this.#inFlight === 0) for (const r of this.#idle.splice(0)) r()
   }
 
+  /** The partition map may be stale: refresh it in the background so a retry goes to the new master. */
+  #remap (): void {
+    this.#cluster.refresh().catch(() => {})
+  }
+
   #master (namespace: Name, digest: Buffer): ClusterNode {
     const ns = typeof namespace === 'string' ? namespace : namespace.toString('latin1')
     const node = this.#cluster.masterFor(ns, partitionId(digest))
@@ -211,11 +216,13 @@ export class Writer {
         if (m.type !== ProtoType.MSG) throw new AsbError(ErrorCode.PROTOCOL, `write answer from ${node.name} has proto type ${m.type}`)
         const item = decodeRecordMessage(m.body, 0)
         ok = true
+        if (item.resultCode === ResultCode.PARTITION_UNAVAILABLE) this.#remap()
         return { resultCode: item.resultCode, generation: item.generation, voidTime: item.recordTtl, retryable: isRetryable(item.resultCode) }
       } finally {
         node.release(conn, ok)
       }
     } catch (err) {
+      this.#remap()
       return failure(err)
     } finally {
       this.#done()
@@ -243,6 +250,7 @@ export class Writer {
       try {
         await this.#batchNode(node, items, idx, results)
       } catch (err) {
+        this.#remap()
         const f = failure(err)
         for (const i of idx) if (results[i] === undefined) results[i] = f
       }
