@@ -47,6 +47,8 @@ export class FakeS3 {
   readonly requests: RequestInfo[] = []
   /** Added to every request of these ops. */
   latency: Partial<Record<Op, number>> = {}
+  /** Smallest part CompleteMultipartUpload accepts except the last (S3: 5 MiB). */
+  minPartSize = 5 * 1024 * 1024
   /** Called when a request arrives (before faults), for tests that react to progress. */
   onRequest?: (r: RequestInfo) => void
   #server: Server
@@ -139,7 +141,7 @@ export class FakeS3 {
           md5s.push(Buffer.from(part.etag.replace(/"/g, ''), 'hex'))
         }
         for (let i = 0; i < chunks.length - 1; i++) {
-          if (chunks[i].length < 5 * 1024 * 1024) return error(res, 400, 'EntityTooSmall', `part ${listed[i].n}`)
+          if (chunks[i].length < this.minPartSize) return error(res, 400, 'EntityTooSmall', `part ${listed[i].n}`)
         }
         const etag = `"${md5hex(Buffer.concat(md5s))}-${listed.length}"`
         objects.set(key, { data: Buffer.concat(chunks), etag, lastModified: new Date() })

@@ -135,6 +135,20 @@ t.test('write-only credentials (HeadObject 403) still upload, reported unverifie
   t.equal(sha(server.get('bucket', 'writeonly.bin')!), sha(data))
 })
 
+t.test('unknown size: parts double after every step (900 parts; 10 here)', async (t) => {
+  server.minPartSize = 1024
+  t.teardown(() => { server.minPartSize = 5 * MiB })
+  const data = randomBytes(10 * 1024 + 10 * 2048 + 5 * 4096 + 100)
+  const sizes: number[] = []
+  const res = await uploadStream(source(data), {
+    client, bucket: 'bucket', key: 'growing.bin', retry, minPartSize: 1024, partsPerStep: 10,
+    onEvent: (e) => { if (e.type === 'part') sizes[e.partNumber - 1] = e.size }
+  })
+  t.same(sizes, [...Array(10).fill(1024), ...Array(10).fill(2048), ...Array(5).fill(4096), 100])
+  t.equal(res.parts, 26)
+  t.equal(sha(server.get('bucket', 'growing.bin')!), sha(data))
+})
+
 t.test('--expected-size: one part size computed once', async (t) => {
   const sizes: number[] = []
   const data = randomBytes(16 * MiB)

@@ -28,14 +28,14 @@ export function minPartSizeBytes (mib: number): number {
 }
 
 /** Returns partSize(partNumber) (1-based) for this upload. */
-export function partSizer (minPartSize: number, expectedSize?: number): (partNumber: number) => number {
+export function partSizer (minPartSize: number, expectedSize?: number, partsPerStep = PARTS_PER_STEP): (partNumber: number) => number {
   if (expectedSize !== undefined) {
     if (expectedSize > MAX_OBJECT_SIZE) throw new UsageError(`--expected-size: ${expectedSize} bytes exceeds S3's 5 TiB object limit`)
     const fit = Math.ceil(Math.ceil(expectedSize / MAX_PARTS) / MiB) * MiB
     const size = Math.min(MAX_PART_SIZE, Math.max(minPartSize, fit))
     return () => size
   }
-  return (n) => Math.min(MAX_PART_SIZE, minPartSize * 2 ** Math.floor((n - 1) / PARTS_PER_STEP))
+  return (n) => Math.min(MAX_PART_SIZE, minPartSize * 2 ** Math.floor((n - 1) / partsPerStep))
 }
 
 /**

@@ -89,7 +89,8 @@ export function describeError (err: unknown): string {
   const e = err as { name?: string, code?: string, message?: string }
   const status = httpStatus(err)
   const label = e.code ?? e.name ?? 'Error'
-  const msg = (e.message ?? '').split('\n')[0]
+  let msg = (e.message ?? '').split('\n')[0]
+  if (msg === 'Region is missing') msg += ' (give --s3-region or set AWS_REGION)'
   const head = status !== undefined ? `${label} (HTTP ${status})` : label
   return msg !== '' && msg !== label ? `${head}: ${msg}` : head
 }

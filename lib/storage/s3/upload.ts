@@ -32,6 +32,8 @@ import type { S3Location } from './url.js'
 export interface UploadOptions extends S3Location, TransferOptions {
   /** Smallest part in bytes (default 5 MiB); parts grow from here for unknown sizes. */
   minPartSize?: number
+  /** Unknown size: parts between doublings (default 900; smaller only makes sense in tests). */
+  partsPerStep?: number
   /** Input size in bytes if known: the part size is computed once from it. */
   expectedSize?: number
   /** Parts uploaded at once (default 16, as asbackup's --s3-max-async-uploads). */
@@ -77,7 +79,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
   const { client, bucket, key } = opts
   const url = formatS3Url(opts)
   const concurrency = Math.max(1, opts.concurrency ?? 16)
-  const sizeOf = partSizer(opts.minPartSize ?? MIN_PART_SIZE, opts.expectedSize)
+  const sizeOf = partSizer(opts.minPartSize ?? MIN_PART_SIZE, opts.expectedSize, opts.partsPerStep)
   const emit = opts.onEvent ?? (() => {})
   // Our controller: aborted by the caller's signal or by our first fatal error.
   const { ac, dispose } = linkedAbort(opts.signal)
