@@ -18,7 +18,7 @@ export interface Source {
 
 /** Resolves the input spec to sources, in name order per directory. */
 export async function listSources (spec: InputSpec, stdin: () => Readable): Promise<{ sources: Source[], directories: Array<{ dir: string, count: number }> }> {
-  if (spec.kind === 'stdin') return { sources: [{ name: 'stdin', size: null, open: stdin }], directories: [] }
+  if (spec.kind === 'stdin') return { sources: [{ name: 'stdin', size: spec.size ?? null, open: stdin }], directories: [] }
   if (spec.kind === 'file') {
     const st = await stat(spec.path).catch((err: NodeJS.ErrnoException) => {
       throw new AsbError(ErrorCode.IO, `Error while opening backup file ${spec.path}: ${err.message}`, { cause: err })
@@ -59,9 +59,4 @@ export class ByteCounter extends Transform {
     this.#onBytes(chunk.length)
     cb(null, chunk)
   }
-}
-
-/** The stream starts an .asb file (`Version `), else it is taken as NDJSON. */
-export function looksLikeAsb (head: Buffer): boolean {
-  return head.subarray(0, 8).toString('latin1') === 'Version '.slice(0, Math.min(8, head.length)) && head.length > 0
 }

@@ -71,7 +71,8 @@ export interface RawRestoreArgs {
 
 export type InputSpec =
   | { kind: 'file', path: string }
-  | { kind: 'stdin' }
+  /** `-i -:<bytes>` declares the size (for percent and ETA). */
+  | { kind: 'stdin', size?: number }
   | { kind: 'directories', paths: string[] }
 
 /** Validated restore options. TSDoc gives asrestore's meaning. */
@@ -221,7 +222,12 @@ export function validateRestoreOptions (raw: RawRestoreArgs): RestoreOptions {
   let input: InputSpec
   if (inputFile !== undefined) {
     // `-i -:<bytes>` is stdin with a declared size (progress only)
-    input = inputFile === '-' || inputFile.startsWith('-:') ? { kind: 'stdin' } : { kind: 'file', path: inputFile }
+    if (inputFile === '-') input = { kind: 'stdin' }
+    else if (inputFile.startsWith('-:')) {
+      const size = parseInteger(inputFile.slice(2))
+      if (size === undefined || size < 0) throw new UsageError(`Invalid input file size ${inputFile.slice(2)}`)
+      input = { kind: 'stdin', size }
+    } else input = { kind: 'file', path: inputFile }
   } else if (directory !== undefined) {
     input = { kind: 'directories', paths: [directory] }
   } else {

@@ -29,6 +29,7 @@ const cases: Array<{ name: string, args: RawRestoreArgs, message: string }> = [
   { name: 'nice tps 0', args: { inputFile: 'f', nice: '10,0' }, message: 'Invalid TPS value 0' },
   { name: 'three namespaces', args: { inputFile: 'f', namespace: 'a,b,c' }, message: 'Invalid namespace option' },
   { name: 'namespace too long', args: { inputFile: 'f', namespace: 'x'.repeat(32) }, message: `Error while parsing namespace list: Item with invalid length in namespace list ${'x'.repeat(32)}` },
+  { name: 'bad declared stdin size', args: { inputFile: '-:x' }, message: 'Invalid input file size x' },
   { name: 'empty bin list item', args: { inputFile: 'f', binList: 'a,,b' }, message: 'Item with invalid length in bin list a,,b' }
 ]
 
@@ -55,7 +56,7 @@ t.test('defaults', async (t) => {
 
 t.test('inputs', async (t) => {
   t.same(validateRestoreOptions({ inputFile: '-' }).input, { kind: 'stdin' })
-  t.same(validateRestoreOptions({ inputFile: '-:1234' }).input, { kind: 'stdin' })
+  t.same(validateRestoreOptions({ inputFile: '-:1234' }).input, { kind: 'stdin', size: 1234 })
   t.same(validateRestoreOptions({ directory: 'd' }).input, { kind: 'directories', paths: ['d'] })
   t.same(validateRestoreOptions({ directoryList: 'a,b/', parentDirectory: '/p' }).input, { kind: 'directories', paths: ['/p/a', '/p/b/'] })
   t.same(validateRestoreOptions({ directoryList: 'a' }).input, { kind: 'directories', paths: ['a'] })
