@@ -144,11 +144,15 @@ export function tokenToJson (token: Token, opts: NdjsonEncodeOptions = {}): stri
 
 export class NdjsonEncoder extends Transform {
   readonly #relaxed: boolean
-  #pending = ''
+  // lines are written straight into one buffer (cheaper than joining strings
+  // and converting the batch: bench/ndjson/ndjson.bench.ts); handed over
+  // whole, then a fresh one is started
+  #buf: Buffer = Buffer.allocUnsafe(2 * NDJSON_BATCH_BYTES)
+  #off = 0
   #scheduled = false
   readonly #flushLater = (): void => {
     this.#scheduled = false
-    if (this.#pending.length > 0 && !this.destroyed) this.#push()
+    if (this.#off > 0 && !this.destroyed) this.#push()
   }
 
   constructor (opts: NdjsonEncodeOptions = {}) {
@@ -157,16 +161,22 @@ export class NdjsonEncoder extends Transform {
   }
 
   #push (): void {
-    const s = this.#pending
-    this.#pending = ''
-    this.push(Buffer.from(s, 'utf8'))
+    let out: Buffer
+    if (this.#off < NDJSON_BATCH_BYTES / 4) {
+      // a small batch (a slow producer): copy it out and keep the buffer
+      out = Buffer.from(this.#buf.subarray(0, this.#off))
+    } else {
+      out = this.#buf.subarray(0, this.#off)
+      this.#buf = Buffer.allocUnsafe(2 * NDJSON_BATCH_BYTES)
+    }
+    this.#off = 0
+    this.push(out)
   }
 
   // Lines written in the same tick are joined into one chunk (one push per
-  // batch instead of per record: bench/ndjson/ndjson.bench.ts); a lone line
-  // still goes out at the end of its tick. Pushing inside _transform once the
-  // batch is big or the readable side is full lets the Transform hold back
-  // the writer (backpressure).
+  // batch instead of per record); a lone line still goes out at the end of
+  // its tick. Pushing inside _transform once the batch is big or the readable
+  // side is full lets the Transform hold back the writer (backpressure).
   override _transform (token: Token, _enc: BufferEncoding, cb: TransformCallback): void {
     let line: string
     try {
@@ -175,8 +185,14 @@ export class NdjsonEncoder extends Transform {
       cb(err as Error)
       return
     }
-    this.#pending += line + '\n'
-    if (this.#pending.length >= NDJSON_BATCH_BYTES || this.readableLength >= this.readableHighWaterMark) {
+    const need = line.length * 3 + 1
+    if (this.#off + need > this.#buf.length) {
+      if (this.#off > 0) this.#push()
+      if (need > this.#buf.length) this.#buf = Buffer.allocUnsafe(need)
+    }
+    this.#off += this.#buf.write(line, this.#off, 'utf8')
+    this.#buf[this.#off++] = 0x0a
+    if (this.#off >= NDJSON_BATCH_BYTES || this.readableLength >= this.readableHighWaterMark) {
       this.#push()
     } else if (!this.#scheduled) {
       this.#scheduled = true
@@ -186,7 +202,7 @@ export class NdjsonEncoder extends Transform {
   }
 
   override _flush (cb: TransformCallback): void {
-    if (this.#pending.length > 0) this.#push()
+    if (this.#off > 0) this.#push()
     cb()
   }
 }
