@@ -94,7 +94,11 @@ interface PartState {
   delivered: number
   /** Reported unavailable (or its job failed) in the current round. */
   retry: boolean
+  /** Id of the job currently scanning it. */
+  job: number
 }
+
+let nextJobId = 1
 
 export interface RetryEvent {
   attempt: number
@@ -117,6 +121,8 @@ export class PartitionScan extends Readable {
   readonly #cluster: Cluster
   readonly #o: Required<Omit<ScanOptions, 'set' | 'partitions' | 'bins' | 'filterExpression'>> & Pick<ScanOptions, 'set' | 'bins' | 'filterExpression'>
   readonly #parts = new Map<number, PartState>()
+  /** Same states indexed by partition id: the per-record lookups (bench/client/scan.bench.ts). */
+  readonly #byPid = new Array<PartState | undefined>(N_PARTITIONS)
   readonly #active = new Set<Connection>()
   #emitted = 0
   #gate: Promise<void> | null = null
@@ -153,7 +159,9 @@ export class PartitionScan extends Readable {
         throw new RangeError(`resume digest ${digest.toString('hex')} does not belong to partition ${id}`)
       }
       if (this.#parts.has(id)) throw new RangeError(`partition ${id} listed twice`)
-      this.#parts.set(id, { id, digest, done: false, pushed: 0, deliveredDigest: digest, delivered: 0, retry: false })
+      const state: PartState = { id, digest, done: false, pushed: 0, deliveredDigest: digest, delivered: 0, retry: false, job: 0 }
+      this.#parts.set(id, state)
+      this.#byPid[id] = state
     }
   }
 
@@ -170,7 +178,7 @@ export class PartitionScan extends Readable {
   override emit (event: string | symbol, ...args: any[]): boolean {
     if (event === 'data') {
       const rec = args[0] as Record
-      const p = this.#parts.get(partitionId(rec.digest))
+      const p = this.#byPid[partitionId(rec.digest)]
       if (p !== undefined) {
         p.deliveredDigest = rec.digest
         p.delivered++
@@ -285,8 +293,13 @@ export class PartitionScan extends Readable {
   }
 
   async #scanJob (node: ClusterNode, parts: PartState[], concurrent: number): Promise<void> {
-    const byId = new Map<number, PartState>()
-    for (const p of parts) byId.set(p.id, p)
+    const jobId = nextJobId++
+    for (const p of parts) p.job = jobId
+    const byPid = this.#byPid
+    const mine = (pid: number): PartState | undefined => {
+      const p = byPid[pid]
+      return p !== undefined && p.job === jobId ? p : undefined
+    }
     const taskId = newTaskId()
     this.taskIds.push(taskId)
     const sampleMax = this.#o.maxRecords > 0 ? this.#o.maxRecords - this.#emitted : 0
@@ -319,7 +332,7 @@ export class PartitionScan extends Readable {
             return
           }
           if ((item.info3 & Info3.PARTITION_DONE) !== 0) {
-            const p = byId.get(item.generation)
+            const p = item.generation < N_PARTITIONS ? mine(item.generation) : undefined
             if (p !== undefined) {
               if (item.resultCode === ResultCode.OK) p.done = true
               else p.retry = true
@@ -331,7 +344,7 @@ export class PartitionScan extends Readable {
           }
           const rec = item.record
           if (rec === null) throw new AsbError(ErrorCode.PROTOCOL, `scan answer from ${node.name} holds a message without namespace or digest`)
-          const p = byId.get(partitionId(rec.digest))
+          const p = mine(partitionId(rec.digest))
           if (p === undefined) throw new AsbError(ErrorCode.PROTOCOL, `scan answer from ${node.name} holds a record of partition ${partitionId(rec.digest)}, which was not requested`)
           if (this.#stopped) throw new Stop()
           if (this.#limitReached()) throw new Stop()

@@ -251,3 +251,17 @@ t.test('a stopped node that comes back is found again through its peers', async 
   t.equal(cluster.masterFor('test', 1)?.name, server.nodes[1].id)
   t.equal((await scanAll(cluster, { set: 'demo', parallel: 3 })).length, 300)
 })
+
+t.test('socket timeout: a silent node is retried, then the scan gives up', async t => {
+  const server = await startTestCluster({ nodes: 1 })
+  fill(server, 'demo', 100)
+  const cluster = await Cluster.connect({ hosts: server.seeds, tendIntervalMs: 0 })
+  t.teardown(async () => { cluster.close(); await server.close() })
+  server.faults.delay(400)
+  await t.rejects(scanAll(cluster, { set: 'demo', socketTimeoutMs: 100, maxRetries: 1 }), /gave up after 2 attempts.*no answer from .* within 100 ms/)
+  const recovering = createPartitionScan(cluster, { namespace: 'test', set: 'demo', socketTimeoutMs: 100, maxRetries: 2 })
+  recovering.on('retry', () => { server.faults.reset() })
+  const recs: Record[] = []
+  for await (const r of recovering) recs.push(r as Record)
+  t.equal(recs.length, 100)
+})
