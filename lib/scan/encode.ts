@@ -6,10 +6,19 @@ import { tokenToJson } from '../ndjson/encode.js'
 import type { Token } from '../types.js'
 import type { TokenEncoder } from './run.js'
 
-export function createTokenEncoder (format: 'ndjson' | 'asb', opts: { compact?: boolean } = {}): TokenEncoder {
-  if (format === 'asb') {
-    const enc = new AsbEncoder({ compact: opts.compact === true })
-    return (t: Token) => enc.encode(t)
+class NdjsonBatch implements TokenEncoder {
+  #text = ''
+  append (t: Token): void { this.#text += tokenToJson(t) + '\n' }
+  /** UTF-16 units: close enough to bytes for cutting batches. */
+  get length (): number { return this.#text.length }
+  take (): Buffer {
+    const b = Buffer.from(this.#text, 'utf8')
+    this.#text = ''
+    return b
   }
-  return (t: Token) => Buffer.from(tokenToJson(t) + '\n', 'utf8')
+}
+
+export function createTokenEncoder (format: 'ndjson' | 'asb', opts: { compact?: boolean } = {}): TokenEncoder {
+  if (format === 'asb') return new AsbEncoder({ compact: opts.compact === true })
+  return new NdjsonBatch()
 }

@@ -5,6 +5,7 @@
 // get_object_count) and the server version check.
 import { AsbError, ErrorCode } from '../errors.js'
 import type { IndexPathType, IndexType, SIndex, Udf } from '../types.js'
+import { parseInfoError } from '../proto/info.js'
 
 /** One info command on one node (any node when not given). */
 export type InfoFn = (command: string) => Promise<string>
@@ -13,6 +14,14 @@ export type InfoAllFn = (command: string) => Promise<Map<string, string>>
 
 function fail (msg: string): never {
   throw new AsbError(ErrorCode.INVALID, msg)
+}
+
+/** The answer, or a failure naming the command when the server answered an error. */
+function checked (command: string, answer: string): string {
+  const e = parseInfoError(answer)
+  if (e !== null) fail(`info command ${command} failed: ${e.code !== 0 ? `code ${e.code}: ` : ''}${e.message}`)
+  if (/^error/i.test(answer)) fail(`info command ${command} failed: ${answer}`)
+  return answer
 }
 
 /** Split an asbackup info list: a trailing `;` stripped, then on `;`. */
@@ -88,7 +97,8 @@ export interface IndexList {
 
 /** Indexes of `ns`; with `sets`, only those on one of them (backup.c:process_secondary_indexes). */
 export async function fetchIndexes (info: InfoFn, ns: string, sets: string[]): Promise<IndexList> {
-  const answer = await info(`sindex-list:ns=${ns};b64=true`)
+  const cmd = `sindex-list:ns=${ns};b64=true`
+  const answer = checked(cmd, await info(cmd))
   const out: IndexList = { indexes: [], unwantedSet: 0, skipped: [] }
   for (const e of entries(answer)) {
     const p = parseIndexInfo(ns, e)
@@ -113,7 +123,7 @@ function kv (s: string, sep: string): Map<string, string> {
 
 /** UDF modules: `udf-list` then `udf-get:filename=<name>` each (content is base64). */
 export async function fetchUdfs (info: InfoFn): Promise<Udf[]> {
-  const list = entries(await info('udf-list'))
+  const list = entries(checked('udf-list', await info('udf-list')))
   if (list.length >= MAX_UDF_FILES) fail(`Too many UDF files (${list.length})`)
   const out: Udf[] = []
   for (const e of list) {

@@ -12,7 +12,8 @@
 // of the previous batch, so a slow consumer stops the workers' reads, which
 // stops the scan streams (TCP flow control throttles the server).
 import { setMaxListeners } from 'node:events'
-import type { Writable } from 'node:stream'
+import { Readable, type Writable } from 'node:stream'
+import { AsbError, ErrorCode } from '../errors.js'
 import type { Record as AsRecord, Token } from '../types.js'
 import { describeJob, filterPartitions } from './jobs.js'
 import type { PartitionFilter } from './parse.js'
@@ -37,10 +38,30 @@ export interface ScanRequest {
 }
 
 /** Yields the records of one request; must stop (and release its sockets) when the iteration is returned or `signal` aborts. */
-export type ScanSource = (req: ScanRequest, signal: AbortSignal) => AsyncIterable<AsRecord>
+export type ScanSource = (req: ScanRequest, signal: AbortSignal) => AsyncIterable<AsRecord> | Readable
 
-/** Encodes one token to output bytes (NDJSON line or .asb text). */
-export type TokenEncoder = (t: Token) => Buffer
+/** Resolves when `r` may have data, ended, closed or failed. */
+async function readableOrEnd (r: Readable): Promise<void> {
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      r.off('readable', done); r.off('end', done); r.off('close', done); r.off('error', done)
+      resolve()
+    }
+    r.on('readable', done); r.on('end', done); r.on('close', done); r.on('error', done)
+  })
+}
+
+/**
+ * Appends tokens' output bytes (NDJSON lines or .asb text) to an internal
+ * buffer; `take()` hands over everything appended so far. One copy per
+ * batch instead of one per record (bench/scan/scan.bench.ts).
+ */
+export interface TokenEncoder {
+  append: (t: Token) => void
+  /** Bytes appended and not yet taken (may be approximate; take() is exact). */
+  readonly length: number
+  take: () => Buffer
+}
 
 export interface RunScanOptions {
   source: ScanSource
@@ -91,8 +112,7 @@ export interface RunScanResult {
 const DEFAULT_BATCH = 64 * 1024
 
 interface Batch {
-  bufs: Buffer[]
-  bytes: number
+  data: Buffer | null
   records: number
   digests: Map<number, Buffer>
   done: number[]
@@ -102,7 +122,7 @@ interface Batch {
 }
 
 function newBatch (): Batch {
-  return { bufs: [], bytes: 0, records: 0, digests: new Map(), done: [], indexes: 0, udfs: 0, globals: false }
+  return { data: null, records: 0, digests: new Map(), done: [], indexes: 0, udfs: 0, globals: false }
 }
 
 const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
@@ -125,9 +145,7 @@ class Sink {
 
   addGlobals (tokens: Token[]): void {
     for (const t of tokens) {
-      const b = this.#o.encode(t)
-      this.#cur.bufs.push(b)
-      this.#cur.bytes += b.length
+      this.#o.encode.append(t)
       if (t.kind === 'sindex') this.#cur.indexes++
       else if (t.kind === 'udf') this.#cur.udfs++
     }
@@ -135,16 +153,15 @@ class Sink {
   }
 
   /** Records waiting in the current batch. */
-  get pending (): number { return this.#cur.bufs.length }
+  get pending (): number { return this.#cur.records }
 
-  async addRecord (r: AsRecord): Promise<void> {
-    const b = this.#o.encode(r)
+  /** Encode a record into the current batch; true when the batch is full (then await cut()). */
+  addRecord (r: AsRecord): boolean {
+    this.#o.encode.append(r)
     const cur = this.#cur
-    cur.bufs.push(b)
-    cur.bytes += b.length
     cur.records++
     cur.digests.set(partitionId(r.digest), r.digest)
-    if (cur.bytes >= this.#batchBytes) await this.cut()
+    return this.#o.encode.length >= this.#batchBytes
   }
 
   addDone (pids: number[]): void {
@@ -155,7 +172,8 @@ class Sink {
   async cut (): Promise<void> {
     const b = this.#cur
     this.#cur = newBatch()
-    if (b.bufs.length > 0 || b.done.length > 0 || b.globals) {
+    if (this.#o.encode.length > 0) b.data = this.#o.encode.take()
+    if (b.data !== null || b.done.length > 0 || b.globals) {
       this.#chain = this.#chain.then(async () => await this.#write(b))
     }
     await this.#chain
@@ -164,14 +182,15 @@ class Sink {
   async #write (b: Batch): Promise<void> {
     if (this.#failed !== null) throw this.#failed
     const rate = this.#o.bandwidth ?? 0
-    if (rate > 0 && b.bytes > 0) {
+    const bytes = b.data?.length ?? 0
+    if (rate > 0 && bytes > 0) {
       const due = this.#t0 + (this.#throttled / rate) * 1000
       const wait = due - Date.now()
       if (wait > 0) await sleep(wait)
-      this.#throttled += b.bytes
+      this.#throttled += bytes
     }
-    if (b.bufs.length > 0) {
-      const data = b.bufs.length === 1 ? b.bufs[0] : Buffer.concat(b.bufs, b.bytes)
+    if (b.data !== null) {
+      const data = b.data
       try {
         await new Promise<void>((resolve, reject) => {
           this.#o.out.write(data, (err) => { if (err !== null && err !== undefined) reject(err); else resolve() })
@@ -185,10 +204,10 @@ class Sink {
     for (const d of b.digests.values()) s.commitDigest(d)
     s.markDone(b.done)
     s.counts.records += b.records
-    s.counts.bytes += b.bytes
+    s.counts.bytes += bytes
     s.counts.indexes += b.indexes
     s.counts.udfs += b.udfs
-    s.outputBytes += b.bytes
+    s.outputBytes += bytes
     if (b.globals) s.globalsDone = true
   }
 }
@@ -258,12 +277,34 @@ export async function runScan (o: RunScanOptions): Promise<RunScanResult> {
             noBins: o.noBins,
             filterExp: o.filterExp
           }, jobAbort.signal)
-          for await (const rec of iter) {
-            if (stopAll.signal.aborted) break
-            if (o.maxRecords > 0 && emitted >= o.maxRecords) { limitReached = true; stopAll.abort(); break }
+          const take = (rec: AsRecord): boolean => {
+            if (o.maxRecords > 0 && emitted >= o.maxRecords) { limitReached = true; stopAll.abort(); return false }
             emitted++
             jobRecords++
-            await sink.addRecord(rec)
+            return sink.addRecord(rec)
+          }
+          if (iter instanceof Readable) {
+            // drain what is buffered synchronously; wait only when empty or when a batch is full
+            // (a for-await costs a promise per record: bench/scan/scan.bench.ts)
+            for (;;) {
+              if (stopAll.signal.aborted) break
+              const rec = iter.read() as AsRecord | null
+              if (rec !== null) {
+                if (take(rec)) await sink.cut()
+                continue
+              }
+              if (iter.readableEnded || iter.destroyed) {
+                if (iter.errored !== null) throw iter.errored
+                if (!iter.readableEnded && !stopAll.signal.aborted) throw new AsbError(ErrorCode.PROTOCOL, 'scan stream closed early')
+                break
+              }
+              await readableOrEnd(iter)
+            }
+          } else {
+            for await (const rec of iter) {
+              if (stopAll.signal.aborted) break
+              if (take(rec)) await sink.cut()
+            }
           }
         } catch (err) {
           // a scan we stopped ends with a premature-close error: not a failure
