@@ -103,6 +103,16 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
   let total = 0
   let etag: string | undefined
 
+  // Full part buffers come back here once their part is stored: no fresh 5 MiB
+  // allocation (page faults, GC of external memory) per part.
+  const pool: Buffer[] = []
+  const alloc = (size: number): Buffer => {
+    const i = pool.findIndex((b) => b.length === size)
+    if (i >= 0) return pool.splice(i, 1)[0]
+    pool.length = 0 // parts grew: the smaller buffers will not fit again
+    return Buffer.allocUnsafe(size)
+  }
+
   const putPart = async (n: number, body: Buffer): Promise<void> => {
     const out = await withRetry(async () => await client.send(new UploadPartCommand({
       Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body,
@@ -111,6 +121,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
     if (out.ETag === undefined) throw new AsbError(ErrorCode.STORAGE, `${url}: part ${n}: no ETag in the UploadPart answer`)
     parts[n - 1] = { PartNumber: n, ETag: out.ETag, ...(out.ChecksumCRC32 !== undefined ? { ChecksumCRC32: out.ChecksumCRC32 } : {}) }
     emit({ type: 'part', partNumber: n, size: body.length, etag: out.ETag })
+    if (body.byteOffset === 0 && body.length === body.buffer.byteLength) pool.push(body)
   }
 
   const dispatch = async (body: Buffer): Promise<void> => {
@@ -162,7 +173,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
         throw new AsbError(ErrorCode.STORAGE, `${url}: the object already exists; use -r to replace it`)
       }
     }
-    let buf = Buffer.allocUnsafe(sizeOf(1))
+    let buf = alloc(sizeOf(1))
     let fill = 0
     for await (const chunk of readSource(source, opts.sourceName ?? 'input')) {
       let off = 0
@@ -174,7 +185,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
         total += n
         if (fill === buf.length) {
           await dispatch(buf)
-          buf = Buffer.allocUnsafe(sizeOf(partNumber + 1))
+          buf = alloc(sizeOf(partNumber + 1))
           fill = 0
         }
       }
