@@ -27,17 +27,16 @@ t.test('decrypts and decompresses every golden encrypted file in a pipeline', as
   }
 })
 
-t.test('encode -> compress -> encrypt and back, with a key file or an env variable', async (t) => {
+t.test('compress -> encrypt and back, with a key file or an env variable', async (t) => {
   const env = { ...process.env, ASB_TEST_KEY: pkcs1Body }
+  const z = await runBin('as-compress', [], { input: golden })
   for (const mode of ['aes128', 'aes256', 'aes256-gcm']) {
-    const z = await runBin('as-compress', [], { input: golden })
     const enc = await runBin('as-encrypt', ['-y', mode, '--encryption-key-file', KEY, '-'], { input: z.stdout })
     t.equal(enc.code, 0, enc.stderr)
     // The env variable holds the PKCS#1 body: the same K as the file.
     const dec = await runBin('as-encrypt', ['-d', '-y', mode, '--encryption-key-env', 'ASB_TEST_KEY'], { input: enc.stdout, env })
     t.equal(dec.code, 0, dec.stderr)
-    const back = await runBin('as-compress', ['-d'], { input: dec.stdout })
-    t.ok(back.stdout.equals(golden), `${mode}: round trip`)
+    t.ok(dec.stdout.equals(z.stdout), `${mode}: round trip`)
   }
   // asrestore reads our CTR files: check with openssl and the §4.1 rules.
   const enc = await runBin('as-encrypt', ['-y', 'aes256', '--encryption-key-file', KEY], { input: golden })
