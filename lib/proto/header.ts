@@ -51,7 +51,11 @@ export function readProtoHeader (buf: Buffer, off = 0): ProtoHeader {
 /** One whole protocol message as the framer emits it. */
 export interface ProtoMessage {
   type: number
-  /** The body, without the 8-byte proto header. */
+  /**
+   * The body, without the 8-byte proto header. When the message arrived in
+   * one chunk this is a subarray of that chunk (no copy); otherwise a new
+   * Buffer. Copy it if you keep it longer than the chunk.
+   */
   body: Buffer
 }
 
