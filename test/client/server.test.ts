@@ -265,3 +265,26 @@ t.test('socket timeout: a silent node is retried, then the scan gives up', async
   for await (const r of recovering) recs.push(r as Record)
   t.equal(recs.length, 100)
 })
+
+t.test('a slow consumer throttles the test server through TCP flow control', async t => {
+  const server = await startTestCluster({ nodes: 1, scanFlushBytes: 64 * 1024 })
+  const big = Buffer.alloc(2000, 0x62)
+  for (let i = 0; i < 20000; i++) server.put('test', 'big', `k${i}`, { b: big })
+  const cluster = await Cluster.connect({ hosts: server.seeds, tendIntervalMs: 0 })
+  t.teardown(async () => { cluster.close(); await server.close() })
+  const scan = createPartitionScan(cluster, { namespace: 'test', set: 'big', highWaterMark: 16 })
+  let n = 0
+  let during = 0
+  let after = 0
+  for await (const _ of scan) {
+    if (++n === 100) {
+      await new Promise(resolve => setTimeout(resolve, 250))
+      during = server.nodes[0].stats.scanRecords
+      await new Promise(resolve => setTimeout(resolve, 250))
+      after = server.nodes[0].stats.scanRecords
+    }
+  }
+  t.equal(n, 20000)
+  t.equal(during, after, 'the server sent nothing more while the consumer stalled')
+  t.ok(after < 20000 / 2, `${after} of 20000 records were sent before the server blocked`)
+})
