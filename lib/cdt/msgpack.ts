@@ -175,13 +175,20 @@ export class Writer {
   pos = 0
   constructor (size = 256) { this.buf = Buffer.allocUnsafe(size) }
 
+  /** Where the value being written starts (slab use, see slice()). */
+  start = 0
+
   ensure (n: number): void {
     if (this.pos + n <= this.buf.length) return
-    let size = this.buf.length * 2
-    while (size < this.pos + n) size *= 2
+    // only the value being written moves to the new buffer
+    const used = this.pos - this.start
+    let size = Math.max(this.buf.length, 256)
+    while (size < used + n) size *= 2
     const nb = Buffer.allocUnsafe(size)
-    this.buf.copy(nb, 0, 0, this.pos)
+    this.buf.copy(nb, 0, this.start, this.pos)
     this.buf = nb
+    this.start = 0
+    this.pos = used
   }
 
   byte (c: number): void { this.ensure(1); this.buf[this.pos++] = c }
@@ -250,8 +257,19 @@ export class Writer {
 
   /** A copy of what was written; the writer starts over. */
   take (): Buffer {
-    const out = Buffer.from(this.buf.subarray(0, this.pos))
-    this.pos = 0
+    const out = Buffer.from(this.buf.subarray(this.start, this.pos))
+    this.pos = this.start
+    return out
+  }
+
+  /**
+   * The value written since the last slice(), without a copy: the writer
+   * then works as a slab, each value a view of it (the next value starts
+   * after this one; a full slab is left to the values that view it).
+   */
+  slice (): Buffer {
+    const out = this.buf.subarray(this.start, this.pos)
+    this.start = this.pos
     return out
   }
 
@@ -300,7 +318,7 @@ export class Writer {
 export function encodeCdt (node: CdtNode): Buffer {
   const w = new Writer()
   w.node(node)
-  return w.buf.subarray(0, w.pos)
+  return w.slice()
 }
 
 /**

@@ -470,8 +470,10 @@ function tagOf (o: { [k: string]: unknown }): string | null {
 }
 
 // One shared writer packs every list/map read from JSON straight to msgpack
-// (no CdtNode tree: bench/ndjson/ndjson.bench.ts); take() copies the result out.
-const packer = new Writer(4096)
+// (no CdtNode tree), as views of a 64 KiB slab rather than one allocation and
+// copy each (bench/ndjson/ndjson.bench.ts).
+const PACKER_SLAB = 64 * 1024
+const packer = new Writer(PACKER_SLAB)
 
 /**
  * A bin value (or user key) from parsed JSON. `exact`: the JSON came from the
@@ -526,9 +528,16 @@ export function jsonToValue (j: unknown, what: string, exact = false): Value {
 }
 
 function packed (j: unknown, what: string, exact: boolean): Buffer {
-  packer.pos = 0
+  // a value left half-written by an error is overwritten
+  packer.pos = packer.start
   pack(packer, j, what, exact)
-  return packer.take()
+  const out = packer.slice()
+  if (packer.buf.length > PACKER_SLAB * 16) {
+    // a huge value grew the slab: leave it to that value
+    packer.buf = Buffer.allocUnsafe(PACKER_SLAB)
+    packer.start = packer.pos = 0
+  }
+  return out
 }
 
 /** The typed CDT element of parsed JSON (a list/map element). */

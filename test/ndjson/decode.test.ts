@@ -170,3 +170,15 @@ t.test('ParseError carries the position', async t => {
     t.same((err as ParseError).position, { file: 'f', line: 12 })
   }
 })
+
+t.test('lists and maps packed from JSON stay intact around a value larger than the packing slab', async t => {
+  const big = Array.from({ length: 300_000 }, (_, i) => i * 7919)
+  const a = parseNdjsonLine(R(`{"small":[1,2,3],"big":${JSON.stringify(big)},"after":{"k":"v"}}`), 1) as Record
+  const b = parseNdjsonLine(R('{"next":[4,5]}'), 2) as Record
+  t.same(decodeCdt(a.bins[0]!.value as Buffer), { t: 'list', flags: null, items: [1n, 2n, 3n].map((v) => ({ t: 'int', v })) })
+  const bigNode = decodeCdt(a.bins[1]!.value as Buffer) as { items: Array<{ v: bigint }> }
+  t.equal(bigNode.items.length, big.length)
+  t.equal(bigNode.items[299_999]!.v, BigInt(299_999 * 7919))
+  t.same(decodeCdt(a.bins[2]!.value as Buffer), { t: 'map', flags: null, entries: [[{ t: 'bytes', p: 3, v: Buffer.from('k') }, { t: 'bytes', p: 3, v: Buffer.from('v') }]] })
+  t.same(decodeCdt(b.bins[0]!.value as Buffer), { t: 'list', flags: null, items: [4n, 5n].map((v) => ({ t: 'int', v })) })
+})
