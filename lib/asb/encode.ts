@@ -29,6 +29,7 @@ const LF = 10
 const SP = 32
 const BSL = 92
 const INITIAL_SIZE = 2 * ENCODER_CHUNK_SIZE
+const SLAB_SIZE = 16 * ENCODER_CHUNK_SIZE
 const NAME_CACHE_LIMIT = 4096
 
 function ascii (s: string): Buffer { return Buffer.from(s, 'latin1') }
@@ -85,7 +86,7 @@ function invalid (message: string): AsbError {
 export class AsbEncoder {
   readonly #compact: boolean
   #legacy = false
-  #buf: Buffer = Buffer.allocUnsafe(INITIAL_SIZE)
+  #buf: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE)
   #o = 0
   readonly #names = new Map<string, Buffer>()
   #lastNs: Name | null = null
@@ -122,8 +123,14 @@ export class AsbEncoder {
 
   /** Hands over the appended bytes; the encoder continues in a fresh buffer. */
   take (): Buffer {
-    const out = this.#buf.subarray(0, this.#o)
-    this.#buf = Buffer.allocUnsafe(INITIAL_SIZE)
+    const o = this.#o
+    const out = this.#buf.subarray(0, o)
+    // Carve the next window from the same slab while it has room: one
+    // ArrayBuffer per ~1 MiB of output instead of one per take() (each new
+    // ArrayBuffer adds GC pressure; bench/asb/codec.bench.ts). A taken buffer
+    // is never written again.
+    const rest = this.#buf.length - o
+    this.#buf = rest >= INITIAL_SIZE ? this.#buf.subarray(o) : Buffer.allocUnsafeSlow(SLAB_SIZE)
     this.#o = 0
     return out
   }
