@@ -113,6 +113,12 @@ function peekCtr (bits: CtrBits, key: KeyMaterial, head: Buffer): Buffer {
   return Buffer.concat(out)
 }
 
+/** True when `head` starts with the authenticated magic (or is a prefix of it). */
+function startsWithMagic (head: Buffer): boolean {
+  const n = Math.min(head.length, AEAD_MAGIC.length)
+  return n > 0 && head.subarray(0, n).equals(AEAD_MAGIC.subarray(0, n))
+}
+
 class DecryptTransform extends CoreTransform {
   readonly #opts: DecryptOptions
   #head: Buffer[] = []
@@ -135,7 +141,7 @@ class DecryptTransform extends CoreTransform {
   /** Pick the format from the first bytes, build the core, feed it `head`. */
   #decide (head: Buffer): void {
     const { mode, key } = this.#opts
-    if (head.length >= AEAD_MAGIC.length ? head.subarray(0, AEAD_MAGIC.length).equals(AEAD_MAGIC) : head.length > 0 && AEAD_MAGIC.subarray(0, head.length).equals(head)) {
+    if (startsWithMagic(head)) {
       if (head.length < AEAD_HEADER_SIZE) throw this.#fail(head.length, 'truncated: the authenticated header is incomplete')
       this.#opts.onFormat?.('aead')
       this.core = new AeadDecryptCore(key, head.subarray(0, AEAD_HEADER_SIZE), this.#opts.file)
