@@ -290,3 +290,25 @@ t.test('a slow consumer keeps the peak RSS bounded', async t => {
   t.ok(peakSlow < 150 * 1024 * 1024, `peak RSS while the reader was slow: ${(peakSlow / 1048576).toFixed(0)} MiB`)
   writeFileSync(join(dir, 'rss.txt'), String(peakSlow))
 })
+
+t.test('security: -U with -P env:VAR and file:PATH; a wrong password fails in one line', async t => {
+  const secure = await startTestCluster({ nodes: 1, security: { users: { admin: 'secret' } } })
+  try {
+    secure.put('test', 's', 'k1', { i: 1n })
+    process.env.AS_SCAN_TEST_PW = 'secret'
+    const pwFile = join(dir, 'pw.txt')
+    writeFileSync(pwFile, 'secret\n')
+    for (const pw of ['env:AS_SCAN_TEST_PW', `file:${pwFile}`, 'secret']) {
+      const out = join(dir, `sec-${pw.length}.ndjson`)
+      const code = await main(['-h', secure.seeds, '-n', 'test', '-U', 'admin', '-P', pw, '-o', out, '--progress', 'none'])
+      t.equal(code, 0, pw)
+      t.equal(readFileSync(out, 'utf8').split('\n').filter(l => l.startsWith('{"namespace"')).length, 1)
+    }
+    const bad = await runBin('as-scan', ['-h', secure.seeds, '-n', 'test', '-U', 'admin', '-P', 'wrong'])
+    t.equal(bad.code, 1)
+    t.equal(bad.stderr.split('\n').filter(l => l !== '').length, 1, bad.stderr)
+  } finally {
+    delete process.env.AS_SCAN_TEST_PW
+    await secure.close()
+  }
+})
