@@ -40,7 +40,7 @@ async function startServer (): Promise<{ endpoint: string, stop: () => Promise<v
 }
 
 /** Run a shell pipeline; returns seconds, stdout, and the RSS lines /usr/bin/time wrote to stderr. */
-async function sh (script: string, env: NodeJS.ProcessEnv): Promise<{ secs: number, stdout: string, rssKiB: number }> {
+async function sh (script: string, env: NodeJS.ProcessEnv): Promise<{ secs: number, stdout: string, rssKiB: number, cpu: number }> {
   const t0 = process.hrtime.bigint()
   return await new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -51,15 +51,15 @@ async function sh (script: string, env: NodeJS.ProcessEnv): Promise<{ secs: numb
     child.on('close', (code) => {
       const secs = Number(process.hrtime.bigint() - t0) / 1e9
       if (code !== 0) { reject(new Error(`${script}: exit ${String(code)}\n${stderr}`)); return }
-      const rss = [...stderr.matchAll(/^RSS (\d+)$/gm)].map((m) => Number(m[1]))
-      resolve({ secs, stdout, rssKiB: Math.max(0, ...rss) })
+      const m = /^RSS (\d+) CPU ([\d.]+) ([\d.]+)$/m.exec(stderr)
+      resolve({ secs, stdout, rssKiB: m === null ? 0 : Number(m[1]), cpu: m === null ? 0 : Number(m[2]) + Number(m[3]) })
     })
   })
 }
 
-const row = (label: string, secs: number, rssKiB?: number, base?: number): string =>
-  `${label.padEnd(44)} ${(MIB / secs).toFixed(1).padStart(8)} MiB/s ${secs.toFixed(2).padStart(7)} s` +
-  (rssKiB !== undefined ? `  peak RSS ${(rssKiB / 1024).toFixed(0).padStart(5)} MiB` : '                     ') +
+const row = (label: string, secs: number, r?: { rssKiB: number, cpu: number }, base?: number): string =>
+  `${label.padEnd(38)} ${(MIB / secs).toFixed(1).padStart(8)} MiB/s ${secs.toFixed(2).padStart(7)} s` +
+  (r !== undefined ? `  peak RSS ${(r.rssKiB / 1024).toFixed(0).padStart(5)} MiB  CPU ${r.cpu.toFixed(2).padStart(6)} s` : ''.padEnd(38)) +
   (base !== undefined ? `  ${(base / secs).toFixed(2)}x cat` : '')
 
 const server = await startServer()
@@ -69,7 +69,7 @@ const env = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'
 }
 const ep = `--s3-endpoint-override ${server.endpoint}`
-const time = '/usr/bin/time -f "RSS %M"'
+const time = '/usr/bin/time -f "RSS %M CPU %U %S"'
 try {
   console.log(`${MIB} MiB of AES-CTR keystream, server: ${SERVER} (${server.endpoint}), defaults: 5 MiB parts x 16 up, 5 MiB chunks x 32 down`)
   const cat = await sh(`${SOURCE} | ${time} cat > /dev/null`, env)
@@ -77,10 +77,11 @@ try {
   const put = await sh(`${SOURCE} | ${time} "${NODE}" "${PUT}" ${ep} s3://bench/obj`, env)
   const get = await sh(`${time} "${NODE}" "${GET}" ${ep} s3://bench/obj | sha256sum`, env)
   if (get.stdout !== catSha.stdout) throw new Error(`download differs: ${get.stdout} vs ${catSha.stdout}`)
-  console.log(row('source | cat > /dev/null (baseline)', cat.secs, cat.rssKiB))
-  console.log(row('source | as-put-s3', put.secs, put.rssKiB, cat.secs))
+  console.log(row('source | cat > /dev/null (baseline)', cat.secs, cat))
+  console.log(row('source | as-put-s3', put.secs, put, cat.secs))
   console.log(row('source | sha256sum (baseline)', catSha.secs))
-  console.log(row('as-get-s3 | sha256sum', get.secs, get.rssKiB, catSha.secs))
+  console.log(row('as-get-s3 | sha256sum', get.secs, get, catSha.secs))
+  console.log('CPU = user+sys seconds of cat / the binary alone (node start-up included); wall times depend on the machine\'s load')
 } finally {
   await server.stop()
 }
