@@ -205,6 +205,7 @@ export class AsbEncoder {
       if (b === undefined) {
         const raw = Buffer.from(name, 'utf8')
         if (raw.length >= limit) throw invalid(`${what} "${name}" is ${raw.length} bytes long; .asb allows at most ${limit - 1}`)
+        if (raw.includes(0)) throw invalid(`${what} ${JSON.stringify(name)} contains a NUL byte, which .asb cannot hold`)
         b = this.#legacy ? raw : escapeBytes(raw)
         if (this.#names.size >= NAME_CACHE_LIMIT) this.#names.clear()
         this.#names.set(name, b)
@@ -212,6 +213,7 @@ export class AsbEncoder {
       return b
     }
     if (name.length >= limit) throw invalid(`${what} "${nameToString(name)}" is ${name.length} bytes long; .asb allows at most ${limit - 1}`)
+    if (name.includes(0)) throw invalid(`${what} ${JSON.stringify(nameToString(name))} contains a NUL byte, which .asb cannot hold`)
     return this.#legacy ? name : escapeBytes(name)
   }
 

@@ -185,6 +185,7 @@ t.test('refuses values .asb cannot hold, with a clear message', async t => {
     ['void-time', { ...base, voidTime: -1 }, /void-time -1/],
     ['namespace too long', { ...base, namespace: 'n'.repeat(32) }, /at most 31/],
     ['set too long', { ...base, set: 's'.repeat(64) }, /at most 63/],
+    ['NUL in a bin name', { ...base, bins: [{ name: 'a\0b', type: Particle.NIL, value: null }] }, /contains a NUL byte/],
     ['int64 overflow', { ...base, bins: [{ name: 'i', type: Particle.INTEGER, value: 1n << 63n }] }, /outside the int64 range/]
   ]
   for (const [what, rec, msg] of cases) {
