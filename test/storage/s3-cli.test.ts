@@ -82,13 +82,13 @@ t.test('against the fake S3', async (t) => {
     t.equal(fake.get('bucket', 'old.asb')?.toString(), 'new')
   })
 
-  t.test('--s3-profile reads the shared credentials file', async (t) => {
+  t.test('--s3-profile reads the shared credentials file; --s3-region signs for that region', async (t) => {
     const creds = join(tmp, 'credentials')
     writeFileSync(creds, '[backup]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = secret\n')
     const before = fake.requests.length
-    const r = await runBin('as-put-s3', [...ep, '--s3-profile', 'backup', 's3://bucket/p.asb'], { input: 'x', env: { ...env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: creds } })
+    const r = await runBin('as-put-s3', [...ep, '--s3-profile', 'backup', '--s3-region', 'eu-west-3', 's3://bucket/p.asb'], { input: 'x', env: { ...env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: creds } })
     t.equal(r.code, 0, r.stderr)
-    t.match(String(fake.requests[before].headers.authorization), /Credential=AKIDPROFILE\//)
+    t.match(String(fake.requests[before].headers.authorization), /Credential=AKIDPROFILE\/\d{8}\/eu-west-3\/s3\/aws4_request/)
   })
 
   t.test('as-get-s3 resumes a broken body (-v says where)', async (t) => {
