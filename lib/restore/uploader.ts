@@ -128,18 +128,26 @@ export class Uploader {
    * never written twice. A server per-row code outside the table is fatal
    * (asrestore does not retry those).
    */
+  /**
+   * Before retry `attempt`: gives up (throws `exhausted`) past --max-retries,
+   * else counts the retry and waits its delay. False when another group hit a
+   * fatal error meanwhile (this one stops; its records count as failed).
+   */
+  async #backoff (attempt: number, pending: WriteItem[], exhausted: string): Promise<boolean> {
+    if (attempt > this.#o.maxRetries) {
+      this.#failAll(pending)
+      throw new AsbError(ErrorCode.SERVER, exhausted)
+    }
+    this.#o.counters.retries++
+    await this.#sleep(retryDelayMs(attempt, this.#o.retryScaleFactor))
+    if (this.#fatal !== null) { this.#failAll(pending); return false }
+    return true
+  }
+
   async #runBatch (group: WriteItem[]): Promise<void> {
     let pending = group
     for (let attempt = 0; ; attempt++) {
-      if (attempt > 0) {
-        if (attempt > this.#o.maxRetries) {
-          this.#failAll(pending)
-          throw new AsbError(ErrorCode.SERVER, 'Max batch-write retries exceeded')
-        }
-        this.#o.counters.retries++
-        await this.#sleep(retryDelayMs(attempt, this.#o.retryScaleFactor))
-        if (this.#fatal !== null) { this.#failAll(pending); return }
-      }
+      if (attempt > 0 && !await this.#backoff(attempt, pending, 'Max batch-write retries exceeded')) return
       let codes: number[]
       try {
         codes = await this.#o.writer.writeBatch(pending)
@@ -164,15 +172,7 @@ export class Uploader {
   async #runKeyPuts (group: WriteItem[]): Promise<void> {
     let pending = group
     for (let attempt = 0; ; attempt++) {
-      if (attempt > 0) {
-        if (attempt > this.#o.maxRetries) {
-          this.#failAll(pending)
-          throw new AsbError(ErrorCode.SERVER, 'Max key-put retries exceeded')
-        }
-        this.#o.counters.retries++
-        await this.#sleep(retryDelayMs(attempt, this.#o.retryScaleFactor))
-        if (this.#fatal !== null) { this.#failAll(pending); return }
-      }
+      if (attempt > 0 && !await this.#backoff(attempt, pending, 'Max key-put retries exceeded')) return
       const results = await Promise.allSettled(pending.map((it) => this.#o.writer.writeOne(it)))
       const retry: WriteItem[] = []
       let fatalErr: unknown = null
