@@ -71,3 +71,42 @@ t.test('TLS: connects with the CA and TLS name, refuses a wrong name and a black
   await t.rejects(Cluster.connect({ hosts: fake.seeds, tendIntervalMs: 0, tls: { enable: true, cafile: cert, certBlacklist: bl } }), /blacklisted/)
   await t.rejects(Cluster.connect({ hosts: fake.seeds, tendIntervalMs: 0, tls: { enable: true } }), /cannot connect/, 'untrusted without the CA')
 })
+
+t.test('TLS: --tls-capath with CRLs and --tls-crl-check', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'asb-crl-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const f = (n: string): string => join(dir, n)
+  writeFileSync(f('ca.cnf'), [
+    '[ ca ]', 'default_ca = d', '[ d ]', `dir = ${dir}`, `database = ${f('index.txt')}`, `new_certs_dir = ${dir}`,
+    `certificate = ${f('ca.pem')}`, `private_key = ${f('ca.key')}`, `serial = ${f('serial')}`, `crlnumber = ${f('crlnumber')}`,
+    'default_md = sha256', 'default_crl_days = 2', 'policy = p', '[ p ]', 'commonName = supplied', ''
+  ].join('\n'))
+  writeFileSync(f('index.txt'), '')
+  writeFileSync(f('serial'), '1000\n')
+  writeFileSync(f('crlnumber'), '1000\n')
+  const ssl = (...args: string[]): void => { execFileSync('openssl', args, { stdio: 'ignore' }) }
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=test-ca')
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('s.key'), '-out', f('s.csr'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost')
+  ssl('x509', '-req', '-in', f('s.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('s.pem'), '-days', '2', '-copy_extensions', 'copy')
+  ssl('ca', '-config', f('ca.cnf'), '-gencrl', '-out', f('empty.crl'))
+  ssl('ca', '-config', f('ca.cnf'), '-revoke', f('s.pem'))
+  ssl('ca', '-config', f('ca.cnf'), '-gencrl', '-out', f('revoked.crl'))
+  const good = join(dir, 'good')
+  const bad = join(dir, 'bad')
+  for (const [d, crl] of [[good, 'empty.crl'], [bad, 'revoked.crl']]) {
+    execFileSync('mkdir', [d])
+    writeFileSync(join(d, 'ca.pem'), readFileSync(f('ca.pem')))
+    writeFileSync(join(d, 'crl.pem'), readFileSync(f(crl)))
+  }
+  const fake = await startFakeCluster({ nodes: 1, tls: { key: readFileSync(f('s.key')), cert: readFileSync(f('s.pem')) } })
+  t.teardown(() => fake.close())
+  const hosts = `127.0.0.1:localhost:${fake.nodes[0].port}`
+  const ok = await Cluster.connect({ hosts, tendIntervalMs: 0, tls: { enable: true, capath: good, crlCheck: true } })
+  t.equal(ok.nodes.length, 1, 'not revoked: connects')
+  ok.close()
+  await t.rejects(Cluster.connect({ hosts, tendIntervalMs: 0, tls: { enable: true, capath: bad, crlCheck: true } }), /revoked/i)
+  const noCrl = await Cluster.connect({ hosts, tendIntervalMs: 0, tls: { enable: true, capath: bad } })
+  t.equal(noCrl.nodes.length, 1, 'without --tls-crl-check the CRL is not consulted')
+  noCrl.close()
+  await t.rejects(Cluster.connect({ hosts, tendIntervalMs: 0, tls: { enable: true, cafile: f('ca.pem'), crlCheck: true } }), /needs CRLs/)
+})
