@@ -43,6 +43,49 @@ function nonce (prefix: Buffer, counter: number, last: boolean): Buffer {
   return n
 }
 
+/**
+ * Cuts a stream into records of `size` bytes. A full record is handed on
+ * only once more input shows it is not the last one; the last (0..size
+ * bytes) stays for take(). Whole records are handed on straight from the
+ * input without a copy; `onFull` must not keep the buffer it gets.
+ */
+class Chunker {
+  readonly #size: number
+  readonly #buf: Buffer
+  #len = 0
+
+  constructor (size: number) {
+    this.#size = size
+    this.#buf = Buffer.allocUnsafe(size)
+  }
+
+  push (chunk: Buffer, onFull: (record: Buffer) => void): void {
+    let i = 0
+    while (i < chunk.length) {
+      if (this.#len === this.#size) {
+        onFull(this.#buf)
+        this.#len = 0
+      }
+      if (this.#len === 0 && chunk.length - i > this.#size) {
+        onFull(chunk.subarray(i, i + this.#size))
+        i += this.#size
+        continue
+      }
+      const n = Math.min(chunk.length - i, this.#size - this.#len)
+      chunk.copy(this.#buf, this.#len, i, i + n)
+      this.#len += n
+      i += n
+    }
+  }
+
+  /** The held-back last record. */
+  take (): Buffer {
+    const last = this.#buf.subarray(0, this.#len)
+    this.#len = 0
+    return last
+  }
+}
+
 export interface AeadEncryptOptions {
   /** log2 of the plaintext chunk size; default 16 (64 KiB). */
   chunkLog?: number
@@ -55,9 +98,7 @@ export class AeadEncryptCore implements CipherCore {
   readonly #header: Buffer
   readonly #key: Buffer
   readonly #prefix: Buffer
-  readonly #chunkSize: number
-  #buf: Buffer
-  #len = 0
+  readonly #chunks: Chunker
   #counter = 0
   #headerSent = false
 
@@ -78,8 +119,7 @@ export class AeadEncryptCore implements CipherCore {
     this.#prefix.copy(h, 60)
     this.#header = h
     this.#key = fileKey(key, salt)
-    this.#chunkSize = 2 ** chunkLog
-    this.#buf = Buffer.allocUnsafe(this.#chunkSize)
+    this.#chunks = new Chunker(2 ** chunkLog)
   }
 
   #seal (plain: Buffer, last: boolean, emit: Emit): void {
@@ -96,33 +136,12 @@ export class AeadEncryptCore implements CipherCore {
 
   update (chunk: Buffer, emit: Emit): void {
     if (!this.#headerSent) { emit(this.#header); this.#headerSent = true }
-    let i = 0
-    // Whole chunks straight from the input, without copying, while more follows.
-    if (this.#len === this.#chunkSize && chunk.length > 0) {
-      this.#seal(this.#buf, false, emit)
-      this.#len = 0
-    }
-    while (this.#len === 0 && chunk.length - i > this.#chunkSize) {
-      this.#seal(chunk.subarray(i, i + this.#chunkSize), false, emit)
-      i += this.#chunkSize
-    }
-    while (i < chunk.length) {
-      // A full buffer is sealed as non-final only once more input exists.
-      if (this.#len === this.#chunkSize) {
-        this.#seal(this.#buf, false, emit)
-        this.#len = 0
-      }
-      const n = Math.min(chunk.length - i, this.#chunkSize - this.#len)
-      chunk.copy(this.#buf, this.#len, i, i + n)
-      this.#len += n
-      i += n
-    }
+    this.#chunks.push(chunk, (plain) => { this.#seal(plain, false, emit) })
   }
 
   final (emit: Emit): void {
     if (!this.#headerSent) { emit(this.#header); this.#headerSent = true }
-    this.#seal(this.#buf.subarray(0, this.#len), true, emit)
-    this.#len = 0
+    this.#seal(this.#chunks.take(), true, emit)
   }
 }
 
@@ -156,8 +175,7 @@ export class AeadDecryptCore implements CipherCore {
   readonly #prefix: Buffer
   readonly #recSize: number
   readonly #file: string | undefined
-  readonly #rec: Buffer
-  #len = 0
+  readonly #records: Chunker
   #counter = 0
 
   constructor (key: KeyMaterial, header: Buffer, file?: string) {
@@ -167,7 +185,7 @@ export class AeadDecryptCore implements CipherCore {
     this.#prefix = prefix
     this.#recSize = 2 ** chunkLog + AEAD_TAG_SIZE
     this.#file = file
-    this.#rec = Buffer.allocUnsafe(this.#recSize)
+    this.#records = new Chunker(this.#recSize)
   }
 
   #chunkStart (i: number): number {
@@ -212,37 +230,17 @@ export class AeadDecryptCore implements CipherCore {
   }
 
   update (chunk: Buffer, emit: Emit): void {
-    let i = 0
-    if (this.#len === this.#recSize && chunk.length > 0) {
-      this.#open(this.#rec, false, emit)
-      this.#len = 0
-    }
-    // Whole records straight from the input, without copying, while more follows.
-    while (this.#len === 0 && chunk.length - i > this.#recSize) {
-      this.#open(chunk.subarray(i, i + this.#recSize), false, emit)
-      i += this.#recSize
-    }
-    while (i < chunk.length) {
-      // A full record is known to be non-final once another byte follows it.
-      if (this.#len === this.#recSize) {
-        this.#open(this.#rec, false, emit)
-        this.#len = 0
-      }
-      const n = Math.min(chunk.length - i, this.#recSize - this.#len)
-      chunk.copy(this.#rec, this.#len, i, i + n)
-      this.#len += n
-      i += n
-    }
+    this.#records.push(chunk, (rec) => { this.#open(rec, false, emit) })
   }
 
   final (emit: Emit): void {
-    if (this.#len < AEAD_TAG_SIZE) {
-      const end = this.#chunkStart(this.#counter) + this.#len
-      throw this.#error(end, this.#counter === 0 && this.#len === 0
+    const rec = this.#records.take()
+    if (rec.length < AEAD_TAG_SIZE) {
+      const end = this.#chunkStart(this.#counter) + rec.length
+      throw this.#error(end, this.#counter === 0 && rec.length === 0
         ? 'truncated: the authenticated header is not followed by any chunk'
         : `truncated: the data ends inside chunk ${this.#counter + 1}`)
     }
-    this.#open(this.#rec.subarray(0, this.#len), true, emit)
-    this.#len = 0
+    this.#open(rec, true, emit)
   }
 }

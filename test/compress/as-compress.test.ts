@@ -1,9 +1,8 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ASB_FIXTURES, bin, runBin } from '../helpers.js'
-import { runProgram } from './helpers.js'
+import { runProgram, runUntilReaderLeaves } from './helpers.js'
 
 const golden = readFileSync(join(ASB_FIXTURES, 'golden.asb'))
 const goldenZstd = readFileSync(join(ASB_FIXTURES, 'golden_zstd.asb'))
@@ -98,15 +97,7 @@ t.test('a reader that goes away ends the run quietly', async (t) => {
   const big = readFileSync(join(ASB_FIXTURES, 'golden_big.asb'))
   const z = (await runProgram('zstd', ['-c', '-1'], big)).stdout
   t.ok(z.length > 0)
-  const result = await new Promise<{ code: number | null, stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin('as-compress'), '-d'], { stdio: ['pipe', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
-    child.stdout.once('data', () => { child.stdout.destroy() })
-    child.on('close', (code) => { resolve({ code, stderr }) })
-    child.stdin.on('error', () => {})
-    child.stdin.end(Buffer.concat([z, z, z, z]))
-  })
+  const result = await runUntilReaderLeaves(bin('as-compress'), ['-d'], Buffer.concat([z, z, z, z]))
   t.equal(result.code, 0)
   t.equal(result.stderr, '')
 })

@@ -98,4 +98,20 @@ export function runProgram (cmd: string, args: string[], input?: Buffer): Promis
   })
 }
 
+/**
+ * Run a compiled binary whose reader goes away after the first output
+ * chunk (EPIPE on its next write); resolve with its exit code and stderr.
+ */
+export function runUntilReaderLeaves (binPath: string, args: string[], input: Buffer): Promise<{ code: number | null, stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [binPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
+    child.stdout.once('data', () => { child.stdout.destroy() })
+    child.on('close', (code) => { resolve({ code, stderr }) })
+    child.stdin.on('error', () => {})
+    child.stdin.end(input)
+  })
+}
+
 export type { Writable }

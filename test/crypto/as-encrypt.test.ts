@@ -1,10 +1,9 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateKeyPairSync } from 'node:crypto'
 import { ASB_FIXTURES, bin, runBin } from '../helpers.js'
-import { asbRecordSet, runProgram } from '../compress/helpers.js'
+import { asbRecordSet, runProgram, runUntilReaderLeaves } from '../compress/helpers.js'
 
 const KEY = join(ASB_FIXTURES, 'key.pem')
 const golden = readFileSync(join(ASB_FIXTURES, 'golden.asb'))
@@ -111,15 +110,7 @@ t.test('refuses binary output to a terminal; a reader that goes away ends quietl
     t.match(r.stdout.toString(), /as-encrypt: refusing to write binary data to a terminal/)
   }
   const big = readFileSync(join(ASB_FIXTURES, 'golden_big.asb'))
-  const result = await new Promise<{ code: number | null, stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin('as-encrypt'), '-y', 'aes256-gcm', '--encryption-key-file', KEY], { stdio: ['pipe', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
-    child.stdout.once('data', () => { child.stdout.destroy() })
-    child.on('close', (code) => { resolve({ code, stderr }) })
-    child.stdin.on('error', () => {})
-    child.stdin.end(Buffer.concat([big, big]))
-  })
+  const result = await runUntilReaderLeaves(bin('as-encrypt'), ['-y', 'aes256-gcm', '--encryption-key-file', KEY], Buffer.concat([big, big]))
   t.equal(result.code, 0)
   t.equal(result.stderr, '')
 })
