@@ -7,6 +7,7 @@ import { computeDigest, N_PARTITIONS } from '../proto/digest.js'
 import { hashPassword } from '../proto/admin.js'
 import { encodeKeyField, valueToParticle } from '../proto/particle.js'
 import { Particle, type Key, type Name, type Value } from '../types.js'
+import { normaliseGeo } from './geo.js'
 import { NS_CONFIG, type SIndexDef, type UdfModule } from './info.js'
 import { TestNode, type NodeStats } from './node.js'
 import { NamespaceStore, nowVoidSeconds, type NamespaceConfig, type StoredBin, type StoredRecord } from './store.js'
@@ -320,7 +321,8 @@ export class TestCluster {
     for (const [name, v] of list) {
       if (v.type === Particle.NIL) continue
       const p = valueToParticle(v)
-      map.set(nameBytes(name).toString('latin1'), { particle: p.type, value: Buffer.from(p.bytes) })
+      const bytes = p.type === Particle.GEOJSON ? (normaliseGeo(p.bytes) ?? p.bytes) : p.bytes
+      map.set(nameBytes(name).toString('latin1'), { particle: p.type, value: Buffer.from(bytes) })
     }
     let voidTime = opts.voidTime
     if (voidTime === undefined) {

@@ -57,8 +57,10 @@
 // - security (optional): LOGIN with the bcrypt credential, session token + TTL,
 //   AUTHENTICATE per connection (66 after expiry); without it every admin
 //   message gets 51 like CE. TLS (optional) via node:tls.
-// Not modelled: UDF execution, CDT/HLL/bit operations, S2 cells of GeoJSON
-// (stored and returned as sent, ncells 0),
+// - GeoJSON: a Point is stored with its S2 leaf cell like the server does
+//   (other shapes keep ncells 0); text that is not GeoJSON -> 160.
+// Not modelled: UDF execution, CDT/HLL/bit operations, S2 coverings of
+// regions,
 // compression (CE: 25), replication.
 export {
   TestCluster, TestNode, Faults, startTestCluster, toKey,

@@ -8,6 +8,7 @@ import {
 } from '../proto/message.js'
 import { ResultCode } from '../proto/result-codes.js'
 import { normaliseCdt } from './cdt.js'
+import { normaliseGeo } from './geo.js'
 import { compileFilter, evalFilter } from './expr.js'
 import { NamespaceStore, nowVoidSeconds, type StoredBin, type StoredRecord } from './store.js'
 
@@ -182,6 +183,9 @@ function executeWrite (ns: NamespaceStore, digest: Buffer, existing: StoredRecor
           if (v === null) return fail(ResultCode.PARAMETER_ERROR, curGen)
           if (o.particle === Particle.MAP || o.particle === Particle.LIST) {
             try { v = normaliseCdt(v) } catch { return fail(ResultCode.SERVER_ERROR, curGen) }
+          } else if (o.particle === Particle.GEOJSON) {
+            v = normaliseGeo(v)
+            if (v === null) return fail(ResultCode.GEO_INVALID_GEOJSON, curGen)
           }
           bins.set(k, { particle: o.particle, value: Buffer.from(v) })
           onlyDeletes = false

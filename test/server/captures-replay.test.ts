@@ -33,7 +33,7 @@ function normaliseMsg (m: AsMessage, opts: { geo: boolean }): unknown {
     fields: m.fields.map(f => ({ type: f.type, data: f.data.toString('hex') })),
     ops: m.ops.map(o => ({
       op: o.op, particle: o.particle, name: o.name.toString('utf8'),
-      // GeoJSON: the real server adds S2 cells; compare the JSON text only
+      // GeoJSON points come back with the S2 cell the real server computed: compared byte for byte too
       value: o.particle === 23 && opts.geo ? o.value.subarray(3 + 8 * o.value.readUInt16BE(1)).toString('utf8') : o.value.toString('hex')
     }))
   }
@@ -91,8 +91,8 @@ t.test('the test server answers the captured requests like the real server', asy
         compared++
         continue
       }
-      const want = flatten(expected).map(m => normaliseMsg(m, { geo: true }))
-      const have = flatten(got).map(m => normaliseMsg(m, { geo: true }))
+      const want = flatten(expected).map(m => normaliseMsg(m, { geo: false }))
+      const have = flatten(got).map(m => normaliseMsg(m, { geo: false }))
       if (want.length > 2) {
         // scans: records of different partitions interleave on the real server
         const key = (x: any): string => JSON.stringify(x.fields) + String(x.info3)

@@ -9,6 +9,7 @@ import {
 import { startTestCluster, type TestCluster } from '../../lib/server/index.js'
 import { Particle, CITRUSLEAF_EPOCH, type Key } from '../../lib/types.js'
 import { ReplayConn } from './replay.js'
+import { s2LeafCell } from '../../lib/server/geo.js'
 
 const strKey = (s: string): Key => ({ type: Particle.STRING, value: Buffer.from(s) })
 let tridSeq = 1n
@@ -355,5 +356,20 @@ t.test('scans: bin selection, nobins, records-per-second', async t => {
   const t0 = Date.now()
   t.equal(records(await conn.msg(slow)).length, 20)
   t.ok(Date.now() - t0 >= 300, `20 records at 50/s take about 0.4 s (${Date.now() - t0} ms)`)
+  conn.close()
+})
+
+t.test('GeoJSON: points get their S2 leaf cell like the real server, bad JSON is 160', async t => {
+  t.equal(s2LeafCell(-122.5, 37.5).toString(16), '808f72363125a00f', 'the cell captured in 06_get')
+  const c = await withCluster(t, { nodes: 1 })
+  const conn = await ReplayConn.open(c.nodes[0]!.port)
+  const geoOp = (text: string): { op: number, particle: number, name: Buffer, value: Buffer } =>
+    ({ op: OpType.WRITE, particle: Particle.GEOJSON, name: Buffer.from('g'), value: Buffer.concat([Buffer.alloc(3), Buffer.from(text)]) })
+  const w = makeMessage({ info2: Info2.WRITE, fields: keyFields('test', 'geo', strKey('p')), ops: [geoOp('{"type":"Point","coordinates":[-122.5,37.5]}')] })
+  t.equal((await conn.msg(w))[0]!.resultCode, 0)
+  const r = (await conn.msg(get('test', 'geo', strKey('p'))))[0]!
+  t.equal(r.ops[0]!.value.subarray(0, 11).toString('hex'), '000001808f72363125a00f')
+  const bad = makeMessage({ info2: Info2.WRITE, fields: keyFields('test', 'geo', strKey('q')), ops: [geoOp('not json')] })
+  t.equal((await conn.msg(bad))[0]!.resultCode, 160)
   conn.close()
 })
