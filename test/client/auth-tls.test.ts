@@ -110,3 +110,16 @@ t.test('TLS: --tls-capath with CRLs and --tls-crl-check', async t => {
   noCrl.close()
   await t.rejects(Cluster.connect({ hosts, tendIntervalMs: 0, tls: { enable: true, cafile: f('ca.pem'), crlCheck: true } }), /needs CRLs/)
 })
+
+t.test('connect and info timeouts against a silent server', async t => {
+  const { createServer } = await import('node:net')
+  const sockets: Array<import('node:net').Socket> = []
+  const silent = createServer(s => { sockets.push(s) })
+  await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { for (const s of sockets) s.destroy(); silent.close() })
+  const port = (silent.address() as { port: number }).port
+  await t.rejects(Cluster.connect({ hosts: `127.0.0.1:x:${port}`, tendIntervalMs: 0, connectTimeoutMs: 200, tls: { enable: true } }),
+    /connect to 127.0.0.1:\d+ timed out after 200 ms/, 'TLS handshake never completes')
+  await t.rejects(Cluster.connect({ hosts: `127.0.0.1:${port}`, tendIntervalMs: 0, infoTimeoutMs: 200 }),
+    /no answer from .* within 200 ms/, 'info request never answered')
+})
