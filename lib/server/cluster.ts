@@ -195,6 +195,8 @@ export class TestCluster {
 
   addNamespace (name: string, cfg: NamespaceConfig = {}): NamespaceStore {
     const config = new Map<string, string>(NS_CONFIG)
+    // test knob (not reported by info): writes fail with 8 while true
+    config.set('stop-writes', 'false')
     for (const [k, v] of Object.entries(cfg)) config.set(k, String(v))
     const ns = new NamespaceStore(name, config)
     this.namespaces.set(name, ns)
@@ -202,6 +204,11 @@ export class TestCluster {
   }
 
   nowMs (): number { return this.#clock() + this.#offsetMs }
+
+  /** Changes a namespace config value at run time (as `set-config` does), e.g. ('test', 'stop-writes', true). */
+  setNamespaceConfig (ns: string, key: string, value: string | number | boolean): void {
+    this.#ns(ns).config.set(key, String(value))
+  }
 
   /** Moves the cluster clock forward (expiry, last-update times, sessions). */
   advanceTime (seconds: number): void { this.#offsetMs += seconds * 1000 }

@@ -17,6 +17,7 @@
 //   cluster.putDigest(ns, set, digest, bins, { key, voidTime, lutMs, generation })
 //   cluster.get('test', 'set', 'key') / getDigest(ns, digest) / count(ns, set?) / records(ns, set?)
 //   cluster.advanceTime(seconds)    // expiry, last-update filters, session expiry
+//   cluster.setNamespaceConfig('test', 'stop-writes', true)   // or info set-config:context=namespace;id=test;k=v
 //   cluster.faults.dropConnectionAfter(records, { node, times })
 //   cluster.faults.delay(ms, { node })
 //   cluster.faults.markUnavailable('test', [pids], { node })   // scans: PARTITION_DONE markers result 11
