@@ -83,6 +83,7 @@ export function toKey (k: Key | string | number | bigint | Buffer): Key {
 }
 
 interface DropRule { afterRecords: number, node: number | null, times: number }
+interface DropRequestRule { node: number | null, kind: 'info' | 'msg' | 'any', times: number }
 interface FailRule { resultCode: number, times: number }
 
 /** Fault injection. Every rule can be limited to one node index. */
@@ -91,6 +92,15 @@ export class Faults {
   /** @internal */ delays = new Map<number | null, number>()
   /** @internal */ unavailable = new Map<string, { pids: Set<number>, node: number | null }[]>()
   /** @internal */ failKeys = new Map<string, FailRule>()
+  /** @internal */ requestDrops: DropRequestRule[] = []
+
+  /**
+   * Close the connection instead of answering the next `times` requests (default 1):
+   * 'msg' = AS_MSG commands (single-record, batch, scan), 'info', or 'any'.
+   */
+  dropRequests (times = 1, opts: { node?: number, kind?: 'info' | 'msg' | 'any' } = {}): void {
+    this.requestDrops.push({ node: opts.node ?? null, kind: opts.kind ?? 'msg', times })
+  }
 
   /** Close the connection of the next `times` scans (default 1) after `records` records were sent. */
   dropConnectionAfter (records: number, opts: { node?: number, times?: number } = {}): void {
@@ -119,6 +129,7 @@ export class Faults {
 
   reset (): void {
     this.drops = []
+    this.requestDrops = []
     this.delays.clear()
     this.unavailable.clear()
     this.failKeys.clear()
@@ -128,6 +139,13 @@ export class Faults {
     const list = this.unavailable.get(ns)
     if (list === undefined) return false
     return list.some(u => u.pids.has(pid) && (u.node === null || u.node === node))
+  }
+
+  /** @internal */ takeRequestDrop (node: number, kind: 'info' | 'msg'): boolean {
+    const r = this.requestDrops.find(d => d.times > 0 && (d.node === null || d.node === node) && (d.kind === 'any' || d.kind === kind))
+    if (r === undefined) return false
+    r.times--
+    return true
   }
 
   /** @internal */ delayFor (node: number): number {

@@ -19,6 +19,7 @@
 //   cluster.advanceTime(seconds)    // expiry, last-update filters, session expiry
 //   cluster.setNamespaceConfig('test', 'stop-writes', true)   // or info set-config:context=namespace;id=test;k=v
 //   cluster.faults.dropConnectionAfter(records, { node, times })
+//   cluster.faults.dropRequests(times, { node, kind: 'msg' | 'info' | 'any' })  // close instead of answering
 //   cluster.faults.delay(ms, { node })
 //   cluster.faults.markUnavailable('test', [pids], { node })   // scans: PARTITION_DONE markers result 11
 //   cluster.faults.failKey(digest, resultCode, { times })

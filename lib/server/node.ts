@@ -159,6 +159,10 @@ export class TestNode {
     const delay = this.#cluster.faults.delayFor(this.index)
     if (delay > 0) await sleep(delay)
     if (m.type === ProtoType.ADMIN) { await this.#admin(conn, m.body); return }
+    if (this.#cluster.faults.takeRequestDrop(this.index, m.type === ProtoType.INFO ? 'info' : 'msg')) {
+      conn.socket.destroy()
+      return
+    }
     if (!conn.authenticated) {
       if (m.type === ProtoType.INFO) {
         await this.#write(conn, infoProto(Buffer.from(m.body.toString('utf8').split('\n').slice(0, -1).map(c => `${c}\tERROR:80:not authenticated\n`).join(''), 'utf8')))

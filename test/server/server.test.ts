@@ -244,6 +244,12 @@ t.test('faults: dropped scan connection, unavailable partitions, delays; stop/st
   t.same(res.filter(m => (m.info3 & Info3.PARTITION_DONE) !== 0).map(m => m.generation), mine.slice(0, 3))
   c.faults.clearUnavailable()
 
+  c.faults.dropRequests(1, { node: 0, kind: 'info' })
+  t.same([...(await conn.info(['node'])).keys()], [], 'the info request was answered by closing the connection')
+  t.ok(conn.closed)
+  conn = await ReplayConn.open(n0.port)
+  t.equal((await conn.info(['node'])).get('node'), n0.id, 'only once')
+
   c.faults.delay(150, { node: 0 })
   const t0 = Date.now()
   await conn.info(['node'])
