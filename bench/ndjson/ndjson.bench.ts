@@ -159,6 +159,12 @@ await measure('ndjson->asb: NDJSON decoder + .asb encoder (NDJSON bytes)', ndByt
   if (n !== asbBytes) throw new Error(`wrote ${n} .asb bytes, expected ${asbBytes}`)
 })
 
+await measure('(context) .asb decoder alone (.asb bytes)', asbBytes, total, async () => {
+  const s = sink()
+  await pipeline(Readable.from([asbHead]).compose(replayHeadThen(asbBody)), createAsbDecoder(), s)
+  if (s.n !== total + 1) throw new Error(`decoded ${s.n} tokens`)
+})
+
 await measure('asb->ndjson: .asb decoder + NDJSON encoder (.asb bytes)', asbBytes, total, async () => {
   let n = 0
   await pipeline(Readable.from([asbHead]).compose(replayHeadThen(asbBody)), createAsbDecoder(), createNdjsonEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))

@@ -16,6 +16,7 @@ import {
   NeedExactParse, TypedJsonError, binNameFromKey, fromBase64, isoToVoidTime, jsonToName, jsonToValue
 } from './typed.js'
 import { JsonSyntaxError, parseExactJson } from './json.js'
+import { computeDigest } from '../proto/digest.js'
 
 /** Longest accepted line: a record holds at most 8 MiB of data on the server; base64 and escaping can nearly double it. */
 export const NDJSON_MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -58,9 +59,15 @@ function toRecord (o: Obj, exact: boolean): Record {
     }
     key = v as Key
   }
-  if (o.digest === undefined) fail('record: expected a "digest" member (the base64 of 20 bytes)')
-  const digest = fromBase64(o.digest, 'digest')
-  if (digest.length !== 20) fail('digest: expected the base64 of 20 bytes')
+  let digest: Buffer
+  if (o.digest === undefined) {
+    // hand-written records may leave the digest to us, as the clients do
+    if (key === null) fail('record: expected a "digest" member (the base64 of 20 bytes), or a "key" to compute it from')
+    digest = computeDigest(set, key)
+  } else {
+    digest = fromBase64(o.digest, 'digest')
+    if (digest.length !== 20) fail('digest: expected the base64 of 20 bytes')
+  }
   const generation = o.generation === undefined ? 0 : intField(o.generation, 'generation', 0, 65535)
   const voidTime = o.expiration === undefined ? 0 : isoToVoidTime(o.expiration)
   const jb = o.bins

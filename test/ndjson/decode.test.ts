@@ -29,7 +29,7 @@ t.test('malformed lines: one exact message each', async t => {
     ['{"$meta":"sindex","namespace":"t","set":null,"name":"i","indexType":"N","paths":[{"path":"b","type":"Q"}],"context":null}', 'paths[0].type: expected "S", "N", "G" or "B"'],
     ['{"$meta":"udf","type":"L","name":"x.lua","content":5}', 'content: expected a string or {"$blob": base64}'],
     [`{"set":"s",${D},"bins":{}}`, 'record: expected a "namespace" member (or "$meta" for a metadata line)'],
-    ['{"namespace":"test","bins":{}}', 'record: expected a "digest" member (the base64 of 20 bytes)'],
+    ['{"namespace":"test","bins":{}}', 'record: expected a "digest" member (the base64 of 20 bytes), or a "key" to compute it from'],
     ['{"namespace":"test","digest":"AAAA","bins":{}}', 'digest: expected the base64 of 20 bytes'],
     ['{"namespace":"test","digest":"not base64!!","bins":{}}', 'digest: expected a base64 string'],
     ['{"namespace":{"$str64":5},"digest":"AAAA","bins":{}}', 'namespace.$str64: expected a base64 string'],
@@ -181,4 +181,10 @@ t.test('lists and maps packed from JSON stay intact around a value larger than t
   t.equal(bigNode.items[299_999]!.v, BigInt(299_999 * 7919))
   t.same(decodeCdt(a.bins[2]!.value as Buffer), { t: 'map', flags: null, entries: [[{ t: 'bytes', p: 3, v: Buffer.from('k') }, { t: 'bytes', p: 3, v: Buffer.from('v') }]] })
   t.same(decodeCdt(b.bins[0]!.value as Buffer), { t: 'list', flags: null, items: [4n, 5n].map((v) => ({ t: 'int', v })) })
+})
+
+t.test('a record without a digest gets the one computed from set and key', async t => {
+  // asb-format.md §1.9: set demo, string key "key1"
+  const rec = parseNdjsonLine('{"namespace":"test","set":"demo","key":"key1","bins":{}}', 1) as Record
+  t.equal(rec.digest.toString('base64'), '7JEZLUt/jONdXXjTS8ply6qqyWA=')
 })
