@@ -198,6 +198,7 @@ export class AsbDecoder {
         this.#uLf = 0
         switch (this.#state) {
           case S_BINS: {
+            this.#binIdx = this.#rec!.bins.length
             const e = this.#parseBin(buf, p)
             this.#commit(e)
             const rec = this.#rec!
@@ -269,7 +270,7 @@ export class AsbDecoder {
   // ---- positions and errors ----------------------------------------------
 
   /** Position of buffer index i (line and column counted like the C reader: 1-based, bytes). */
-  position (i: number): Position {
+  #position (i: number): Position {
     const buf = this.#buf
     let line = this.#line
     let ls = this.#lineStart - this.#base
@@ -283,7 +284,7 @@ export class AsbDecoder {
   }
 
   #fail (reason: string, i: number): never {
-    throw new ParseError(reason, this.position(i))
+    throw new ParseError(reason, this.#position(i))
   }
 
   #need (i: number): never {
@@ -353,6 +354,36 @@ export class AsbDecoder {
    * that also hashes the bytes for the name cache. Returns the delimiter index.
    */
   #binName (buf: Buffer, i: number): number {
+    // Records of one set usually repeat their bin names in the same order:
+    // first try the name at this bin index of the previous record.
+    const idx = this.#binIdx
+    const prev = this.#prevBytes[idx]
+    if (prev !== undefined) {
+      const n = prev.length
+      const d = i + n
+      if (d < buf.length) {
+        const c = buf[d]
+        if (c === SP || c === LF) {
+          let k = 0
+          while (k < n && buf[i + k] === prev[k]) k++
+          if (k === n) { this.#nameVal = this.#prevNames[idx]!; return d }
+        }
+      }
+    }
+    const r = this.#binNameSlow(buf, i)
+    const v = this.#nameVal
+    if (typeof v === 'string' && idx < 256 && this.#tokSrc === buf) {
+      this.#prevBytes[idx] = Buffer.from(buf.subarray(i, r))
+      this.#prevNames[idx] = v
+    }
+    return r
+  }
+
+  #binIdx = 0
+  readonly #prevBytes: Array<Buffer | undefined> = []
+  readonly #prevNames: Name[] = []
+
+  #binNameSlow (buf: Buffer, i: number): number {
     const end = buf.length
     const max = i + MAX_TOKEN_SIZE - 1
     let h = 0
@@ -360,6 +391,7 @@ export class AsbDecoder {
       const c = buf[k]!
       if (c === SP || c === LF || c === 0) {
         this.#nameVal = this.#names.lookup(buf, i, k, h)
+        this.#tokSrc = buf
         return k
       }
       if (c === BSL && !this.#legacy) {
