@@ -9,7 +9,7 @@ import { baseParser, makeLog, openOutput, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
 import {
   abortOnSignals, createDownloadStream, createS3Client, formatS3Url, listObjects, MiB, parseS3Url,
-  positiveInt, S3_CLIENT_OPTIONS, s3ClientOptionsFrom
+  positiveInt, progressTargets, S3_CLIENT_OPTIONS, s3ClientOptionsFrom, TransferProgress
 } from '../lib/storage/s3/index.js'
 
 const NAME = 'as-get-s3'
@@ -48,23 +48,32 @@ export async function main (argv: string[]): Promise<number> {
       return 0
     }
     const out = openOutput(args.file as string | undefined, { binary: true, force: args.force })
+    const show = progressTargets(args.progress, process.stderr.isTTY === true)
+    const progress = new TransferProgress({ ...(show.tty ? { tty: process.stderr } : {}), ...(show.json ? { json: process.stderr } : {}) })
+    const say = (msg: string): void => { if (args.verbose) { progress.clearLine(); log.verbose(msg) } }
     const download = createDownloadStream({
       client, ...loc, chunkSize, concurrency, signal, retry,
       onEvent: (e) => {
-        if (e.type === 'head') log.verbose(`${formatS3Url(loc)}: ${e.size} bytes, ETag ${e.etag}`)
-        else if (e.type === 'resume') log.verbose(`body broken (${e.error}); resuming at byte ${e.offset}`)
-        else log.verbose(`${e.what}: ${e.error}; retry ${e.attempt} in ${e.delayMs} ms`)
+        const { type, ...rest } = e
+        progress.event({ event: type, ...rest })
+        if (e.type === 'head') { progress.total = e.size; say(`${formatS3Url(loc)}: ${e.size} bytes, ETag ${e.etag}`) }
+        else if (e.type === 'resume') say(`body broken (${e.error}); resuming at byte ${e.offset}`)
+        else say(`${e.what}: ${e.error}; retry ${e.attempt} in ${e.delayMs} ms`)
       }
     })
+    if (show.tty || show.json) download.on('data', (c: Buffer) => { progress.add(c.length) })
     try {
       await pipeline(download, out.stream)
     } catch (err) {
       // Never leave a truncated file that looks like a complete backup.
       if (out.name !== 'stdout') try { unlinkSync(out.name) } catch {}
       throw err
+    } finally {
+      progress.finish()
     }
     const info = await download.info
-    log.verbose(`${formatS3Url(loc)}: wrote ${info.size} bytes`)
+    progress.event({ event: 'summary', url: formatS3Url(loc), bytes: info.size, etag: info.etag })
+    say(`${formatS3Url(loc)}: wrote ${info.size} bytes`)
     return 0
   } finally {
     dispose()

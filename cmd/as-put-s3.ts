@@ -6,7 +6,7 @@ import { baseParser, makeLog, openInput, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
 import {
   abortOnSignals, createS3Client, formatS3Url, minPartSizeBytes, parseS3Url, parseSize, positiveInt,
-  resolveChecksum, S3_CLIENT_OPTIONS, s3ClientOptionsFrom, uploadStream
+  progressTargets, resolveChecksum, S3_CLIENT_OPTIONS, s3ClientOptionsFrom, TransferProgress, uploadStream
 } from '../lib/storage/s3/index.js'
 
 const NAME = 'as-put-s3'
@@ -35,6 +35,12 @@ export async function main (argv: string[]): Promise<number> {
   const client = createS3Client(clientOpts)
   const input = openInput(args.file as string | undefined)
   const { signal, dispose } = abortOnSignals(process)
+  const show = progressTargets(args.progress, process.stderr.isTTY === true)
+  const progress = new TransferProgress({
+    ...(show.tty ? { tty: process.stderr } : {}), ...(show.json ? { json: process.stderr } : {}),
+    ...(expectedSize !== undefined ? { total: expectedSize } : {})
+  })
+  const say = (msg: string): void => { if (args.verbose) { progress.clearLine(); log.verbose(msg) } }
   try {
     const res = await uploadStream(input.stream, {
       client, ...loc, minPartSize, concurrency, signal, sourceName: input.name, replace: args['remove-files'],
@@ -42,16 +48,21 @@ export async function main (argv: string[]): Promise<number> {
       crc32: resolveChecksum(clientOpts) === 'when_supported',
       retry: { maxAttempts: args['s3-retry-attempts'] },
       onEvent: (e) => {
-        if (e.type === 'create') log.verbose(`multipart upload ${e.uploadId} started`)
-        else if (e.type === 'part') log.verbose(`part ${e.partNumber} (${e.size} bytes) ETag ${e.etag}`)
-        else if (e.type === 'retry') log.verbose(`${e.what}: ${e.error}; retry ${e.attempt} in ${e.delayMs} ms`)
-        else if (e.type === 'abort') log.verbose(`multipart upload ${e.uploadId} aborted`)
-        else log.verbose(`HeadObject ${e.what}: access denied`)
+        const { type, ...rest } = e
+        progress.event({ event: type, ...rest })
+        if (e.type === 'create') say(`multipart upload ${e.uploadId} started`)
+        else if (e.type === 'part') { progress.add(e.size); say(`part ${e.partNumber} (${e.size} bytes) ETag ${e.etag}`) }
+        else if (e.type === 'retry') say(`${e.what}: ${e.error}; retry ${e.attempt} in ${e.delayMs} ms`)
+        else if (e.type === 'abort') say(`multipart upload ${e.uploadId} aborted`)
+        else say(`HeadObject ${e.what}: access denied`)
       }
     })
-    log.error(`${formatS3Url(loc)}: ${res.size} bytes${res.parts > 0 ? ` in ${res.parts} parts` : ''}, ETag ${res.etag}${res.verified ? '' : ' (size not verified: HeadObject denied)'}`)
+    progress.finish({ url: formatS3Url(loc), ...res })
+    // The summary event carries the same facts for --progress json.
+    if (!show.json) log.error(`${formatS3Url(loc)}: ${res.size} bytes${res.parts > 0 ? ` in ${res.parts} parts` : ''}, ETag ${res.etag}${res.verified ? '' : ' (size not verified: HeadObject denied)'}`)
     return 0
   } finally {
+    progress.finish()
     dispose()
     client.destroy()
   }

@@ -72,6 +72,25 @@ t.test('against the fake S3', async (t) => {
     t.ok(fake.requests.slice(plain).filter((q) => q.op === 'UploadPart').every((q) => q.headers['x-amz-checksum-crc32'] === undefined), 'none by default with an endpoint override')
   })
 
+  t.test('--progress json: NDJSON events and a summary on stderr', async (t) => {
+    fake.latency.UploadPart = 1100
+    t.teardown(() => { fake.latency = {} })
+    const put = await spawnBin('as-put-s3', [...ep, '--progress', 'json', 's3://bucket/events.asb'], randomStream(11 * 1024 * 1024, 10))
+    t.equal(put.code, 0, put.stderr)
+    const events = put.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string, bytes?: number, etag?: string })
+    t.equal(events[0].event, 'create')
+    t.equal(events.filter((e) => e.event === 'part').length, 3)
+    t.ok(events.some((e) => e.event === 'progress'), 'periodic progress events')
+    const summary = events[events.length - 1]
+    t.match(summary, { event: 'summary', url: 's3://bucket/events.asb', bytes: 11 * 1024 * 1024, size: 11 * 1024 * 1024, parts: 3, verified: true })
+    fake.latency = {}
+    const get = await spawnBin('as-get-s3', [...ep, '--progress', 'json', 's3://bucket/events.asb'])
+    t.equal(get.code, 0, get.stderr)
+    const getEvents = get.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string })
+    t.match(getEvents[0], { event: 'head', size: 11 * 1024 * 1024, etag: summary.etag })
+    t.match(getEvents[getEvents.length - 1], { event: 'summary', bytes: 11 * 1024 * 1024, etag: summary.etag })
+  })
+
   t.test('an existing object needs -r', async (t) => {
     fake.put('bucket', 'old.asb', Buffer.from('old'))
     const refused = await runBin('as-put-s3', [...ep, 's3://bucket/old.asb'], { input: 'new', env })

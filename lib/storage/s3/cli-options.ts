@@ -13,7 +13,8 @@ export const S3_CLIENT_OPTIONS = {
   's3-connect-timeout': { type: 'number', default: 1000, describe: 'TCP connect timeout, ms' },
   's3-log-level': { type: 'string', default: 'Fatal', describe: 'SDK log level: Off, Fatal, Error, Warn, Info, Debug, Trace' },
   's3-checksum': { type: 'string', describe: 'when_required | when_supported (default: when_required with --s3-endpoint-override, else when_supported)' },
-  's3-retry-attempts': { type: 'number', default: 8, describe: 'Attempts per request before giving up (5xx, throttling, broken connections)' }
+  's3-retry-attempts': { type: 'number', default: 8, describe: 'Attempts per request before giving up (5xx, throttling, broken connections)' },
+  progress: { type: 'string', default: 'auto', describe: 'auto (terminal only), tty, json (NDJSON events on stderr), none' }
 } as const
 
 export interface S3ClientArgs {
@@ -24,11 +25,19 @@ export interface S3ClientArgs {
   's3-log-level': string
   's3-checksum'?: string
   's3-retry-attempts': number
+  progress: string
 }
 
 export function positiveInt (name: string, v: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${name}: expected an integer in ${min}..${max}, got ${String(v)}`)
   return v
+}
+
+/** Where progress goes: `stderrIsTty` decides 'auto'. */
+export function progressTargets (mode: string, stderrIsTty: boolean): { tty: boolean, json: boolean } {
+  const m = mode.toLowerCase()
+  if (!['auto', 'tty', 'json', 'none'].includes(m)) throw new UsageError(`--progress: expected auto, tty, json or none, got '${mode}'`)
+  return { tty: m === 'tty' || (m === 'auto' && stderrIsTty), json: m === 'json' }
 }
 
 export function parseChecksum (s: string | undefined): ChecksumMode | undefined {
