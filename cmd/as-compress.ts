@@ -2,6 +2,7 @@
 // as-compress: zstd filter for the middle of a pipeline, compatible with
 // asbackup -z zstd (asb-format.md §3). Compress by default, -d to decompress.
 import { realpathSync, unlinkSync } from 'node:fs'
+import { once } from 'node:events'
 import { pipeline } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
 import { baseParser, makeLog, openInput, openOutput, run } from './common.js'
@@ -48,7 +49,12 @@ export async function main (argv: string[]): Promise<number> {
   try {
     await pipeline(input.stream, stage, out.stream)
   } catch (err) {
-    if (out.name !== 'stdout') try { unlinkSync(out.name) } catch {}
+    if (out.name !== 'stdout') {
+      // The file is opened asynchronously: wait until it is closed, or the
+      // unlink could come before the open and leave a truncated file.
+      if (!out.stream.closed) await once(out.stream, 'close').catch(() => {})
+      try { unlinkSync(out.name) } catch {}
+    }
     throw err
   }
   const s = stage.stats

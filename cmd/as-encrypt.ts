@@ -3,6 +3,7 @@
 // asbackup's AES-CTR format (asb-format.md §4); -y aes256-gcm is our
 // authenticated format (lib/crypto/aead.ts), recognised by its magic on -d.
 import { readFileSync, realpathSync, unlinkSync } from 'node:fs'
+import { once } from 'node:events'
 import { pipeline } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
 import { baseParser, makeLog, openInput, openOutput, run } from './common.js'
@@ -77,7 +78,12 @@ export async function main (argv: string[]): Promise<number> {
   try {
     await pipeline(input.stream, stage, out.stream)
   } catch (err) {
-    if (out.name !== 'stdout') try { unlinkSync(out.name) } catch {}
+    if (out.name !== 'stdout') {
+      // The file is opened asynchronously: wait until it is closed, or the
+      // unlink could come before the open and leave a truncated file.
+      if (!out.stream.closed) await once(out.stream, 'close').catch(() => {})
+      try { unlinkSync(out.name) } catch {}
+    }
     throw err
   }
   return 0
