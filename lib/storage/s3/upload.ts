@@ -128,7 +128,7 @@ export async function uploadStream (source: Readable, opts: UploadOptions): Prom
     if (uploadId === undefined) {
       const out = await withRetry(async () => await client.send(new CreateMultipartUploadCommand({
         Bucket: bucket, Key: key, ContentType: opts.contentType ?? 'application/octet-stream', ...checksum
-      }), send), retry('CreateMultipartUpload'))
+      }), send), retry('CreateMultipartUpload')).catch((err: unknown) => { throw wrap(err, 'CreateMultipartUpload') })
       if (out.UploadId === undefined) throw new AsbError(ErrorCode.STORAGE, `${url}: no UploadId in the CreateMultipartUpload answer`)
       uploadId = out.UploadId
       emit({ type: 'create', uploadId })
