@@ -379,6 +379,34 @@ export class AsbDecoder {
     return r
   }
 
+  /**
+   * `+ n` / `+ s` names (up to LF): the same as the previous record's in the
+   * common case, checked by comparing bytes; else read as a token.
+   */
+  #lineName (buf: Buffer, i: number, limit: number, slot: number): number {
+    const prev = this.#lineBytes[slot]
+    if (prev !== undefined) {
+      const n = prev.length
+      const d = i + n
+      if (d < buf.length && buf[d] === LF) {
+        let k = 0
+        while (k < n && buf[i + k] === prev[k]) k++
+        if (k === n) { this.#nameVal = this.#lineNames[slot]!; return d }
+      }
+    }
+    const r = this.#token(buf, i, false, true, limit, !this.#legacy)
+    const v = this.#name()
+    this.#nameVal = v
+    if (typeof v === 'string' && this.#tokSrc === buf) {
+      this.#lineBytes[slot] = Buffer.from(buf.subarray(i, r))
+      this.#lineNames[slot] = v
+    }
+    return r
+  }
+
+  readonly #lineBytes: Array<Buffer | undefined> = [undefined, undefined]
+  readonly #lineNames: Name[] = ['', '']
+
   #binIdx = 0
   readonly #prevBytes: Array<Buffer | undefined> = []
   readonly #prevNames: Name[] = []
@@ -680,8 +708,8 @@ export class AsbDecoder {
     }
     if (c !== 110 /* n */) this.#unexpectedField(c, key === null ? 107 : 110, i)
     i = this.#expect(buf, i + 1, SP)
-    i = this.#token(buf, i, false, true, MAX_NAMESPACE_SIZE, !this.#legacy)
-    const namespace = this.#name()
+    i = this.#lineName(buf, i, MAX_NAMESPACE_SIZE, 0)
+    const namespace = this.#nameVal
     i = this.#nextHeadLine(buf, i)
     c = this.#read(buf, i)
     if (c !== 100 /* d */) this.#unexpectedField(c, 100, i)
@@ -697,8 +725,8 @@ export class AsbDecoder {
     let set: Name | null = null
     if (c === 115 /* s */) {
       i = this.#expect(buf, i + 1, SP)
-      i = this.#token(buf, i, false, true, MAX_SET_SIZE, !this.#legacy)
-      set = this.#name()
+      i = this.#lineName(buf, i, MAX_SET_SIZE, 1)
+      set = this.#nameVal
       i = this.#expect(buf, i, LF)
       i = this.#expect(buf, i, PLUS)
       i = this.#expect(buf, i, SP)
