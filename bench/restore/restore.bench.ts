@@ -2,7 +2,10 @@
 // 1M; --records N) into the in-repo test server (its own process) from .asb and
 // from typed NDJSON, with batch writes and with single-record writes.
 //
-//   node dist/bench/restore/restore.bench.js [--records 200000]
+//   node dist/bench/restore/restore.bench.js [--records 200000] [--sink]
+//
+// --sink replaces the test server by a stub that acknowledges every write
+// without storing it (bench/restore/sink-server.ts): the client's own ceiling.
 //
 // Baselines printed beside it: parse-only speed of the same file
 // (as-restore --validate: the decoder ceiling), and the anchor for the real C
@@ -21,6 +24,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const argIdx = process.argv.indexOf('--records')
 const N = argIdx > 0 ? Number(process.argv[argIdx + 1]) : 1_000_000
 const C_ASRESTORE_ANCHOR = 180_000
+const SINK = process.argv.includes('--sink')
 
 async function makeAsb (path: string): Promise<void> {
   const out = createWriteStream(path)
@@ -57,7 +61,7 @@ function runNode (args: string[], opts: { stdinFile?: string, stdoutFile?: strin
 }
 
 async function startServer (): Promise<{ seeds: string, stop: () => Promise<number> }> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'bench', 'restore', 'restore-server.js')], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'bench', 'restore', SINK ? 'sink-server.js' : 'restore-server.js')], { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines: string[] = []
   let buf = ''
   const waiters: Array<() => void> = []
@@ -82,9 +86,9 @@ try {
   const enc = await runNode([join(ROOT, 'dist', 'cmd', 'as-encode.js'), asb], { stdoutFile: ndjson })
   if (enc.code !== 0) throw new Error(`as-encode failed: ${enc.stderr}`)
   const restore = join(ROOT, 'dist', 'cmd', 'as-restore.js')
-  const rows: string[] = []
+  const rows = { push: (l: string): void => { process.stdout.write(l + "\n") } }
   const mb = (b: number): string => (b / 1048576).toFixed(0)
-  process.stdout.write(`as-restore: ${N} records (${mb(statSync(asb).size)} MiB .asb, ${mb(statSync(ndjson).size)} MiB NDJSON) into the test server\n`)
+  process.stdout.write(`as-restore: ${N} records (${mb(statSync(asb).size)} MiB .asb, ${mb(statSync(ndjson).size)} MiB NDJSON) into ${SINK ? 'a write-acknowledging stub (client ceiling)' : 'the test server'}\n`)
   for (const [label, file] of [['.asb', asb], ['NDJSON', ndjson]] as const) {
     const v = await runNode([restore, '--validate', '-i', file])
     rows.push(`${label.padEnd(7)} parse only (--validate)   ${Math.round(N / (v.ms / 1000)).toString().padStart(8)} rec/s   peak RSS ${mb(v.peakRss)} MiB`)
@@ -97,7 +101,6 @@ try {
       rows.push(`${label.padEnd(7)} ${(mode === 'batch' ? 'batch writes' : 'single-record writes').padEnd(25)} ${Math.round(rate).toString().padStart(8)} rec/s   peak RSS ${mb(r.peakRss)} MiB   (${(rate / C_ASRESTORE_ANCHOR * 100).toFixed(0)}% of C asrestore's ~180k rec/s)`)
     }
   }
-  for (const r of rows) process.stdout.write(r + '\n')
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

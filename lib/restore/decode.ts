@@ -18,18 +18,35 @@ export interface DecodeOptions {
 }
 
 export function createDecodeFn (opts: DecodeOptions = {}): DecodeFn {
-  return async function * decode (input: Readable, file: string): AsyncIterable<Token> {
-    const stages: Array<Readable | Transform> = [input]
-    if (opts.encrypt !== undefined) stages.push(createDecryptStream({ mode: opts.encrypt.mode, key: opts.encrypt.key, file }))
-    if (opts.compress === 'zstd') stages.push(createZstdDecompress({ file }))
-    let bytes: Readable = input
-    if (stages.length > 1) {
-      bytes = stages[stages.length - 1] as Readable
-      pipeline(stages as unknown as [Readable, Transform], () => {})
+  return (input: Readable, file: string): AsyncIterable<Token> => ({
+    // the decoder's own iterator is handed out directly: no generator layer per token
+    [Symbol.asyncIterator]: () => {
+      let inner: AsyncIterator<Token> | null = null
+      const open = async (): Promise<AsyncIterator<Token>> => {
+        let bytes: Readable = input
+        const stages: Array<Readable | Transform> = [input]
+        if (opts.encrypt !== undefined) stages.push(createDecryptStream({ mode: opts.encrypt.mode, key: opts.encrypt.key, file }))
+        if (opts.compress === 'zstd') stages.push(createZstdDecompress({ file }))
+        if (stages.length > 1) {
+          bytes = stages[stages.length - 1] as Readable
+          pipeline(stages as unknown as [Readable, Transform], () => {})
+        }
+        const { format, stream } = await sniffFormat(bytes)
+        const decoder = format === 'asb' ? createAsbDecoder({ file }) : createNdjsonDecoder({ file })
+        pipeline(stream, decoder, () => {})
+        return (decoder as AsyncIterable<Token>)[Symbol.asyncIterator]()
+      }
+      return {
+        next: async () => {
+          inner ??= await open()
+          return await inner.next()
+        },
+        return: async () => {
+          if (inner?.return !== undefined) return await inner.return()
+          input.destroy()
+          return { done: true, value: undefined }
+        }
+      }
     }
-    const { format, stream } = await sniffFormat(bytes)
-    const decoder = format === 'asb' ? createAsbDecoder({ file }) : createNdjsonDecoder({ file })
-    pipeline(stream, decoder, () => {})
-    yield * (decoder as AsyncIterable<Token>)
-  }
+  })
 }

@@ -132,11 +132,15 @@ export async function runRestore (opts: RestoreOptions, deps: RestoreDeps): Prom
     await serial(() => putUdf(control, udf))
   }
 
-  const onRecord = async (raw: Record): Promise<void> => {
+  // ttlAllowed() answers from this cache after the first look-up per namespace
+  const ttlKnown = new Map<string, boolean>()
+
+  /** Records stay synchronous unless something must be awaited (no promise per record). */
+  const onRecord = (raw: Record): Promise<void> | undefined => {
     c.total++
-    if (opts.noRecords) { c.skipped++; return }
+    if (opts.noRecords) { c.skipped++; return undefined }
     const t = restoreTtl(raw.voidTime, clepochNow(deps.now()), opts.extraTtl)
-    if (t.expired) { c.expired++; return }
+    if (t.expired) { c.expired++; return undefined }
     let rec: Record | null
     try {
       rec = filter.record(raw)
@@ -144,23 +148,40 @@ export async function runRestore (opts: RestoreOptions, deps: RestoreDeps): Prom
       c.failed++ // a record of the wrong namespace ends the run
       throw err
     }
-    if (rec === null) { c.skipped++; return }
-    if (t.ttl !== -1 && !await ttlAllowed(rec.namespace)) {
-      const ns = nameToString(rec.namespace)
-      if (!opts.ignoreRecordError) {
-        c.failed++
-        throw new AsbError(ErrorCode.INVALID, `Namespace ${ns} has nsup-period 0 and allow-ttl-without-nsup false: the backup carries records with an expiration, which the server refuses (FAIL_FORBIDDEN); set nsup-period or allow-ttl-without-nsup true, or use --ignore-record-error to skip them`)
-      }
-      if (!ttlWarned) {
-        deps.log('INF', `Namespace ${ns} refuses records with an expiration (nsup-period 0, allow-ttl-without-nsup false): counting them as err_ignored`)
-        ttlWarned = true
-      }
-      c.ignored++
-      return
+    if (rec === null) { c.skipped++; return undefined }
+    if (t.ttl !== -1 && control !== null) {
+      const known = ttlKnown.get(nameToString(rec.namespace))
+      if (known === undefined) return checkTtlThenWrite(rec, t.ttl)
+      if (!known) { refuseTtl(rec); return undefined }
     }
-    if (uploader === null) { c.wouldWrite++; return }
-    if (throttle !== null) await throttle.take(recordBytes(rec))
-    await uploader.add({ record: rec, ttl: t.ttl, policy, sendKey: sendKey(rec) })
+    return write(rec, t.ttl)
+  }
+
+  const checkTtlThenWrite = async (rec: Record, ttl: number): Promise<void> => {
+    const ok = await ttlAllowed(rec.namespace)
+    ttlKnown.set(nameToString(rec.namespace), ok)
+    if (!ok) { refuseTtl(rec); return }
+    await write(rec, ttl)
+  }
+
+  const refuseTtl = (rec: Record): void => {
+    const ns = nameToString(rec.namespace)
+    if (!opts.ignoreRecordError) {
+      c.failed++
+      throw new AsbError(ErrorCode.INVALID, `Namespace ${ns} has nsup-period 0 and allow-ttl-without-nsup false: the backup carries records with an expiration, which the server refuses (FAIL_FORBIDDEN); set nsup-period or allow-ttl-without-nsup true, or use --ignore-record-error to skip them`)
+    }
+    if (!ttlWarned) {
+      deps.log('INF', `Namespace ${ns} refuses records with an expiration (nsup-period 0, allow-ttl-without-nsup false): counting them as err_ignored`)
+      ttlWarned = true
+    }
+    c.ignored++
+  }
+
+  const write = (rec: Record, ttl: number): Promise<void> | undefined => {
+    if (uploader === null) { c.wouldWrite++; return undefined }
+    const item = { record: rec, ttl, policy, sendKey: sendKey(rec) }
+    if (throttle !== null) return throttle.take(recordBytes(rec)).then(() => uploader.add(item))
+    return uploader.add(item)
   }
 
   const runSource = async (src: Source): Promise<void> => {
@@ -181,7 +202,7 @@ export async function runRestore (opts: RestoreOptions, deps: RestoreDeps): Prom
         case 'header': filter.header(tok); break
         case 'sindex': await onSindex(tok); break
         case 'udf': await onUdf(tok); break
-        case 'record': await onRecord(tok); break
+        case 'record': { const p = onRecord(tok); if (p !== undefined) await p; break }
       }
       if (uploader?.fatal != null) throw uploader.fatal
     }

@@ -47,11 +47,17 @@ export class Uploader {
   /** The first fatal error, if any (the run must stop). */
   get fatal (): Error | null { return this.#fatal }
 
-  async add (item: WriteItem): Promise<void> {
+  /**
+   * Queues one record. Returns a promise only when the caller must wait (a
+   * group was dispatched and the in-flight limit may be reached): the hot
+   * path allocates no promise per record (bench/restore/restore.bench.ts --sink).
+   */
+  add (item: WriteItem): Promise<void> | undefined {
     if (this.#fatal !== null) { this.#o.counters.failed++; throw this.#fatal }
     this.#o.counters.inFlight++
     this.#group.push(item)
-    if (this.#group.length >= this.#o.batchSize) await this.#dispatch()
+    if (this.#group.length >= this.#o.batchSize) return this.#dispatch()
+    return undefined
   }
 
   /** Sends what is buffered and waits for everything in flight. */
