@@ -8,7 +8,7 @@
 // returns where the next one starts.
 import { AsbError, ErrorCode } from '../errors.js'
 import { nameFromBytes } from '../name.js'
-import { Particle, type Bin, type Key, type Name, type Record, type Value } from '../types.js'
+import { Particle, type Bin, type Key, type Name, type Record } from '../types.js'
 import { PROTO_HEADER_SIZE, ProtoType, writeProtoHeader } from './header.js'
 import { decodeKeyField, particleToValue } from './particle.js'
 
@@ -376,18 +376,23 @@ function cachedName (body: Buffer, start: number, end: number): Name {
   return entry.name
 }
 
-function opValue (type: number, body: Buffer, start: number, end: number, copy: boolean): Value {
+const NO_BINS: Bin[] = []
+
+/** A bin built in one object literal (one hidden class for every bin: name, type, value). */
+function makeBin (name: Name, type: number, body: Buffer, start: number, end: number, copy: boolean): Bin {
   const len = end - start
   switch (type) {
     case Particle.INTEGER:
-      if (len === 8) return { type: Particle.INTEGER, value: body.readBigInt64BE(start) }
+      if (len === 8) return { name, type: Particle.INTEGER, value: body.readBigInt64BE(start) }
       break
     case Particle.DOUBLE:
-      if (len === 8) return { type: Particle.DOUBLE, value: body.readDoubleBE(start) }
+      if (len === 8) return { name, type: Particle.DOUBLE, value: body.readDoubleBE(start) }
       break
     case Particle.BOOL:
-      if (len === 1) return { type: Particle.BOOL, value: body[start] !== 0 }
+      if (len === 1) return { name, type: Particle.BOOL, value: body[start] !== 0 }
       break
+    case Particle.NIL:
+      return { name, type: Particle.NIL, value: null }
   }
   let raw: Buffer
   if (copy) {
@@ -396,7 +401,11 @@ function opValue (type: number, body: Buffer, start: number, end: number, copy: 
   } else {
     raw = body.subarray(start, end)
   }
-  return particleToValue(type, raw)
+  if (type === Particle.STRING || type === Particle.BLOB || type === Particle.MAP || type === Particle.LIST) {
+    return { name, type, value: raw } as Bin
+  }
+  const v = particleToValue(type, raw)
+  return { name, type: v.type, value: v.value } as Bin
 }
 
 /**
@@ -451,9 +460,7 @@ export function decodeRecordMessage (body: Buffer, offset: number, opts: DecodeR
     const valStart = off + 8 + nameLen + ((body[off + 6]! & 1) !== 0 ? 8 : 0)
     const end = off + 4 + osz
     if (osz < 4 || end > len || valStart > end) throw truncated(`op of ${osz} bytes`, off)
-    const v = opValue(body[off + 5]!, body, valStart, end, copy) as Bin
-    v.name = cachedName(body, off + 8, off + 8 + nameLen)
-    bins[i] = v
+    bins[i] = makeBin(cachedName(body, off + 8, off + 8 + nameLen), body[off + 5]!, body, valStart, end, copy)
     off = end
   }
   const item: ResponseItem = {
@@ -479,7 +486,7 @@ export function decodeRecordMessage (body: Buffer, offset: number, opts: DecodeR
       voidTime: item.recordTtl,
       bins
     }
-    item.bins = []
+    item.bins = NO_BINS
   }
   return item
 }
