@@ -26,7 +26,6 @@ export class RestoreCounters {
   udfs = 0
   skippedIndexes = 0
   matchedIndexes = 0
-  mismatchedIndexes = 0
   /** Input bytes consumed (for KiB/s, B/rec and percent). */
   bytes = 0
 
@@ -51,7 +50,6 @@ export class RestoreCounters {
       udfs: this.udfs,
       skipped_indexes: this.skippedIndexes,
       matched_indexes: this.matchedIndexes,
-      mismatched_indexes: this.mismatchedIndexes,
       bytes: this.bytes
     }
   }

@@ -47,6 +47,7 @@ files.forEach((f, i) => {
     const now = clepochNow(NOW_MS)
     const expired = recs.filter((x) => restoreTtl(x.voidTime, now).expired).length
     t.equal(s.total, recs.length, 'every record parsed')
+    t.equal(['expired', 'skipped', 'err_ignored', 'inserted', 'existed', 'fresher', 'failed', 'would_write'].reduce((n, k) => n + (s[k] as number), 0), s.total, 'every record in exactly one counter')
     t.equal(s.expired, expired, 'expired')
     t.equal((s.inserted as number) + (s.fresher as number) + (s.existed as number), recs.length - expired, 'written or already there')
     t.same(diffRestored(cluster, ns, recs), [], 'server holds exactly the backup')

@@ -190,6 +190,19 @@ t.test('indexes: created, identical -> matched, different -> replaced; UDFs; --i
   t.equal(r4.counters.skippedIndexes, 1, 'index of an unwanted set skipped')
 })
 
+t.test('-R, -I and -F leave records, indexes and UDFs out', async (t) => {
+  const idx = sindex({ namespace: 'test', set: 'rif', name: 'rif_idx' })
+  const udf: Token = { kind: 'udf', type: 'L', name: 'rif.lua', content: Buffer.from('return 1\n') }
+  const r = await restore([idx, udf, keyed('rif', 'a'), keyed('rif', 'b')], { noRecords: true, noIndexes: true, noUdfs: true })
+  t.equal(r.error, null)
+  t.equal(r.counters.skipped, 2, 'records counted as skipped')
+  t.equal(r.counters.indexes, 1, 'index line counted')
+  t.equal(r.counters.udfs, 1, 'UDF counted')
+  t.equal(cluster.count('test', 'rif'), 0)
+  t.notOk(cluster.sindexes.some((s) => s.name === 'rif_idx'))
+  t.notOk(cluster.udfs.has('rif.lua'))
+})
+
 t.test('--dry-run and --validate write nothing and count what would be written', async (t) => {
   const recs = [keyed('dry', 'a'), keyed('dry', 'b', { voidTime: NOW - 1 }), keyed('dry', 'c')]
   for (const flag of ['dryRun', 'validate'] as const) {
