@@ -60,6 +60,9 @@ const VERSION_PREFIX = Buffer.from('Version ', 'latin1')
 const FIRST_FILE = Buffer.from('first-file', 'latin1')
 const NAMESPACE = Buffer.from('namespace', 'latin1')
 const INT64_MAX = (1n << 63n) - 1n
+/** Small non-negative integers are frequent bin values; their bigints are shared (immutable). */
+const SMALL_INTS = 1024
+const SMALL_BIGINTS: bigint[] = Array.from({ length: SMALL_INTS }, (_, i) => BigInt(i))
 const INT64_MIN_ABS = 1n << 63n
 
 /** Bin label byte -> the particle type for bytes-like labels, 2 for other value labels, 1 for N and U, 0 = invalid. */
@@ -198,12 +201,20 @@ export class AsbDecoder {
         this.#uLf = 0
         switch (this.#state) {
           case S_BINS: {
-            this.#binIdx = this.#rec!.bins.length
-            const e = this.#parseBin(buf, p)
-            this.#commit(e)
+            // All complete bin lines of the record in one go.
             const rec = this.#rec!
-            rec.bins.push(this.#bin!)
-            if (--this.#binsLeft === 0) {
+            const bins = rec.bins
+            let left = this.#binsLeft
+            let q = p
+            do {
+              this.#uLf = 0
+              this.#binIdx = bins.length
+              q = this.#parseBin(buf, q)
+              this.#commit(q)
+              bins.push(this.#bin!)
+              this.#binsLeft = --left
+            } while (left > 0 && q < end)
+            if (left === 0) {
               this.#rec = null
               this.#state = S_BODY
               onToken(rec)
@@ -451,7 +462,7 @@ export class AsbDecoder {
       const c = buf[k]!
       if (c >= 48 && c <= 57) { v = v * 10 + c - 48; continue }
       if (c === LF) {
-        this.#intVal = BigInt(neg ? -v : v)
+        this.#intVal = !neg && v < SMALL_INTS ? SMALL_BIGINTS[v]! : BigInt(neg ? -v : v)
         return k
       }
       break
