@@ -239,6 +239,21 @@ t.test('transient per-key failures are retried, without duplicate writes', async
   cluster.faults.reset()
 })
 
+t.test('dropped connections: requests re-sent, exact counters, no duplicate writes', async (t) => {
+  for (const batch of [true, false]) {
+    const set = `drop${String(batch)}`
+    const recs = Array.from({ length: 60 }, (_, i) => keyed(set, `k${i}`))
+    cluster.faults.dropRequests(3)
+    const r = await restore(recs, { batch, noGeneration: true, batchSize: '8' })
+    cluster.faults.reset()
+    t.equal(r.error, null, `${set}: no error`)
+    t.equal(r.counters.inserted, 60)
+    t.ok(r.counters.retries >= 1, `${set}: retried (${r.counters.retries})`)
+    t.equal(cluster.count('test', set), 60)
+    t.ok(recs.every((x) => cluster.getDigest('test', x.digest)?.generation === 1), `${set}: no record written twice`)
+  }
+})
+
 t.test('timeouts are retried on the schedule, then fail with Max retries exceeded', async (t) => {
   const recs = [keyed('slow', 'a')]
   cluster.faults.delay(300)
