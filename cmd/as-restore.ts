@@ -49,7 +49,7 @@ into an Aerospike cluster with asrestore's options, write policies and counters.
     .option('host', { ...str, alias: 'h', describe: 'Seeds host[:tlsname][:port],... (default 127.0.0.1)' })
     .option('port', { ...str, alias: 'p', describe: 'Default port (3000)' })
     .option('user', { ...str, alias: 'U', describe: 'User name' })
-    .option('password', { ...str, alias: 'P', describe: 'Password (env:VAR, file:PATH or literal)' })
+    .option('password', { ...str, alias: 'P', describe: 'Password: env:VAR, file:PATH or literal (no prompt)' })
     .option('auth', { ...str, alias: 'A', describe: 'INTERNAL, EXTERNAL, EXTERNAL_INSECURE or PKI' })
     .option('services-alternate', { ...bool, alias: 'S', describe: 'Use alternate access addresses' })
     .option('tls-enable', { ...bool, describe: 'Use TLS' })
@@ -222,6 +222,7 @@ into an Aerospike cluster with asrestore's options, write policies and counters.
           }
         : undefined
       const user = s('user')
+      if (s('password') === '') throw new UsageError('-P without a value would prompt for the password; give it as -P env:VAR, -P file:PATH or -P PASSWORD')
       const password = s('password') === undefined ? undefined : resolveSecret(s('password')!, process.env)
       const auth = s('auth')?.toUpperCase()
       info = await connectOfficialInfo({
