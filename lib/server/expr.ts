@@ -4,7 +4,7 @@
 // and/or/not, regex). Anything else makes the expression unknown, which
 // filters the record out, as the server does on a failed evaluation.
 import { Particle } from '../types.js'
-import { MpExt, MpFloat, MpMap, MpStr, unpack, type MpValue } from './msgpack.js'
+import { MpFloat, MpStr, unpack, type MpValue } from './msgpack.js'
 import type { StoredRecord } from './store.js'
 import { CITRUSLEAF_EPOCH } from '../types.js'
 
@@ -203,6 +203,3 @@ export function recordSize (rec: StoredRecord): number {
   for (const [name, b] of rec.bins) n += name.length + b.value.length + 2
   return n + (rec.key?.length ?? 0)
 }
-
-// keep the msgpack classes referenced for consumers that inspect trees
-export { MpExt, MpMap }

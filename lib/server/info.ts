@@ -33,6 +33,12 @@ export interface UdfModule {
   content: Buffer
 }
 
+/** Set configuration keys of `sets/<ns>` with their defaults (8.1), changeable with set-config;set=. */
+const SET_CONFIG: ReadonlyArray<readonly [string, string]> = [
+  ['default-read-touch-ttl-pct', '0'], ['default-ttl', '0'], ['disable-eviction', 'false'],
+  ['enable-index', 'false'], ['stop-writes-count', '0'], ['stop-writes-size', '0']
+]
+
 function error (code: number, msg: string): string {
   return `ERROR:${code}:${msg}`
 }
@@ -124,6 +130,17 @@ export function answerInfo (cluster: TestCluster, node: TestNode, cmd: string): 
       if (args.get('context') !== 'namespace') return error(4, 'invalid context')
       const ns = cluster.namespaces.get(args.get('id') ?? '')
       if (ns === undefined) return error(4, 'namespace not found')
+      const setName = args.get('set')
+      if (setName !== undefined) {
+        // set context: set-config:context=namespace;id=<ns>;set=<set>;<param>=<value>
+        for (const k of args.keys()) if (k !== 'context' && k !== 'id' && k !== 'set' && !SET_CONFIG.some(([c]) => c === k)) return error(4, `unrecognized parameter ${k}`)
+        const key = Buffer.from(setName, 'utf8').toString('latin1')
+        const st = ns.sets.get(key) ?? { truncateLutMs: 0 }
+        st.config ??= new Map()
+        for (const [k, v] of args) if (k !== 'context' && k !== 'id' && k !== 'set') st.config.set(k, v)
+        ns.sets.set(key, st)
+        return 'ok'
+      }
       for (const [k, v] of args) {
         if (k === 'context' || k === 'id') continue
         if (!ns.config.has(k)) return error(4, `unrecognized parameter ${k}`)
@@ -138,7 +155,9 @@ export function answerInfo (cluster: TestCluster, node: TestNode, cmd: string): 
         const st = ns.sets.get(Buffer.from(set, 'utf8').toString('latin1'))
         const sidx = cluster.sindexes.filter(i => i.ns === ns.name && i.set === set).length
         const lut = st === undefined || st.truncateLutMs === 0 ? 0 : st.truncateLutMs - 1262304000000
-        return `objects=${ns.count(now, Buffer.from(set, 'utf8').toString('latin1'))}:tombstones=0:data_used_bytes=0:truncate_lut=${lut}:sindexes=${sidx}:index_populating=false:truncating=false:default-read-touch-ttl-pct=0:default-ttl=0:disable-eviction=false:enable-index=false:stop-writes-count=0:stop-writes-size=0;`
+        const cfg = new Map<string, string>(SET_CONFIG)
+        for (const [k, v] of st?.config ?? []) cfg.set(k, v)
+        return `objects=${ns.count(now, Buffer.from(set, 'utf8').toString('latin1'))}:tombstones=0:data_used_bytes=0:truncate_lut=${lut}:sindexes=${sidx}:index_populating=false:truncating=false:${[...cfg].map(([k, v]) => `${k}=${v}`).join(':')};`
       }
       if (parts[2] !== undefined) return line(parts[2])
       let out = ''

@@ -27,6 +27,8 @@ export interface StoredRecord {
 export interface SetState {
   /** Records updated before this time (ms) are gone (truncate). */
   truncateLutMs: number
+  /** Set config changed by `set-config:...;set=<set>` (disable-eviction, stop-writes-count, ...). */
+  config?: Map<string, string>
 }
 
 /** Namespace configuration keys as `namespace/<ns>` / `get-config` report them, values as strings. */
