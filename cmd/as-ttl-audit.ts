@@ -38,7 +38,6 @@ function parser (argv: string[]) {
     .option('extra-ttl', { ...str, describe: 'Seconds a restore adds to each TTL (as as-restore --extra-ttl)' })
     .option('fail-on', { ...str, describe: 'Exit 1 when a finding is at this severity or above: info, warning, error (default error)' })
     .option('json', { ...bool, describe: 'One JSON document on stdout instead of the table' })
-    .command('$0 [file]', false)
 }
 
 /** --at: ISO 8601 or Unix seconds -> seconds since the citrusleaf epoch. */
@@ -60,8 +59,9 @@ export async function main (argv: string[]): Promise<number> {
   const now = s('at') !== undefined ? parseAt(s('at')!) : clepochNow(Date.now())
   const extraTtl = s('extra-ttl') === undefined ? 0 : parseIntOption(s('extra-ttl')!, 'extra-ttl', 0, 2147483647)
   const sets = s('set') !== undefined ? parseSetList(s('set')!) : []
-  const file = a.file === true ? '-' : a.file as string | undefined
-  if (file !== undefined && typeof file !== 'string') throw new UsageError('FILE must be a path or -')
+  const rest = (a._ as Array<string | number> | undefined) ?? []
+  if (rest.length > 1) throw new UsageError(`Unexpected trailing argument ${String(rest[1])}`)
+  const file = rest.length === 0 ? undefined : String(rest[0])
   const ns = s('namespace')
   const target = s('target-namespace')
   let mode: 'live' | 'backup'
