@@ -1,7 +1,7 @@
 // Batch-index field (type 41) rows (wire-protocol.md §9; JAVA Command.java
 // setBatchOperate, SRV as/src/base/batch.c).
 import { AsbError, ErrorCode } from '../errors.js'
-import { FieldType, Info1, makeMessage, type AsMessage, type Field, type Op } from './message.js'
+import { FieldType, Info1, makeMessage, writeFieldsAndOps, type AsMessage, type Field, type Op } from './message.js'
 
 export const BatchParentFlags = {
   ALLOW_INLINE: 0x01,
@@ -87,23 +87,7 @@ export function encodeBatchField (req: BatchRequest): Buffer {
     if ((f & BatchRowFlags.HAS_RECORD_TTL) !== 0) { buf.writeUInt32BE((r.recordTtl ?? 0) >>> 0, off); off += 4 }
     buf.writeUInt16BE(r.fields.length, off)
     buf.writeUInt16BE(r.ops.length, off + 2)
-    off += 4
-    for (const fl of r.fields) {
-      buf.writeUInt32BE(fl.data.length + 1, off)
-      buf[off + 4] = fl.type
-      fl.data.copy(buf, off + 5)
-      off += 5 + fl.data.length
-    }
-    for (const o of r.ops) {
-      buf.writeUInt32BE(4 + o.name.length + o.value.length, off)
-      buf[off + 4] = o.op
-      buf[off + 5] = o.particle
-      buf[off + 6] = 0
-      buf[off + 7] = o.name.length
-      o.name.copy(buf, off + 8)
-      o.value.copy(buf, off + 8 + o.name.length)
-      off += 8 + o.name.length + o.value.length
-    }
+    off = writeFieldsAndOps(buf, off + 4, r.fields, r.ops)
   }
   return buf
 }

@@ -169,14 +169,18 @@ export function writeMessage (buf: Buffer, off: number, msg: AsMessage): number 
   buf.writeUInt32BE(msg.transactionTtl >>> 0, off + 14)
   buf.writeUInt16BE(msg.fields.length, off + 18)
   buf.writeUInt16BE(msg.ops.length, off + 20)
-  off += MSG_HEADER_SIZE
-  for (const f of msg.fields) {
+  return writeFieldsAndOps(buf, off + MSG_HEADER_SIZE, msg.fields, msg.ops)
+}
+
+/** Writes fields then ops (the layout shared by as_msg and batch rows); returns the end offset. */
+export function writeFieldsAndOps (buf: Buffer, off: number, fields: Field[], ops: Op[]): number {
+  for (const f of fields) {
     buf.writeUInt32BE(f.data.length + 1, off)
     buf[off + 4] = f.type
     f.data.copy(buf, off + 5)
     off += 5 + f.data.length
   }
-  for (const o of msg.ops) {
+  for (const o of ops) {
     if (o.name.length > 255) throw new AsbError(ErrorCode.PROTOCOL, `bin name of ${o.name.length} bytes`)
     buf.writeUInt32BE(4 + o.name.length + o.value.length, off)
     buf[off + 4] = o.op

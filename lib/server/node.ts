@@ -10,7 +10,7 @@ import { AdminCommand, AdminField, decodeAdminMessage, encodeAdminMessage, getAd
 import { decodeBatchField } from '../proto/batch.js'
 import { N_PARTITIONS, partitionId } from '../proto/digest.js'
 import {
-  FieldType, Info1, Info2, Info3, MSG_HEADER_SIZE, OpType, decodeMessage, encodeMessage, makeMessage,
+  FieldType, Info1, Info2, Info3, MSG_HEADER_SIZE, OpType, decodeMessage, encodeMessage, encodeMessages, makeMessage,
   messageSize, writeMessage, type AsMessage, type Field
 } from '../proto/message.js'
 import { ResultCode } from '../proto/result-codes.js'
@@ -459,15 +459,6 @@ function encodeBody (m: AsMessage): Buffer {
   return b
 }
 
-function encodeMessages (msgs: AsMessage[]): Buffer {
-  let size = 0
-  for (const m of msgs) size += messageSize(m)
-  const buf = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size)
-  writeProtoHeader(buf, 0, ProtoType.MSG, size)
-  let off = PROTO_HEADER_SIZE
-  for (const m of msgs) off = writeMessage(buf, off, m)
-  return buf
-}
 
 /** Index value of a record for an INDEX_RANGE, or null when it does not match. */
 function matchRange (rec: StoredRecord, r: { bin: Buffer, particle: number, begin: Buffer, end: Buffer }): bigint | null {
