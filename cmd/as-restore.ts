@@ -194,10 +194,11 @@ into an Aerospike cluster with asrestore's options, write policies and counters.
     mode: progressMode,
     log: (m) => log('INF', m),
     raw: (l) => { stderr.write(l + '\n') },
-    machine: machinePath === undefined ? undefined : (l) => { appendFileSync(machinePath, l + '\n') }
+    machine: machinePath === undefined ? undefined : (l) => { appendFileSync(machinePath, l + '\n') },
+    // periodic lines only when someone watches (a terminal) or asked for them
+    periodic: s('progress') !== undefined ? progressMode !== 'none' : stderr.isTTY === true
   })
-  // periodic lines only when someone watches (a terminal) or asked for them
-  if (s('progress') !== undefined ? progressMode !== 'none' : stderr.isTTY === true) progress.start()
+  if (s('progress') !== undefined || stderr.isTTY === true || machinePath !== undefined) progress.start()
 
   let cluster: Cluster | null = null
   let info: Awaited<ReturnType<typeof connectOfficialInfo>> | null = null

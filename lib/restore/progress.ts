@@ -16,6 +16,8 @@ export interface ProgressOptions {
   raw: (line: string) => void
   /** Appends one line to the -m file. */
   machine?: (line: string) => void
+  /** Print the console lines on ticks too (not only at the end); default true. */
+  periodic?: boolean
   /** Milliseconds, monotonic. */
   now?: () => number
   tickMs?: number
@@ -57,7 +59,7 @@ export class ProgressReporter {
       const rate = c.bytes / Math.max(el, 1e-3)
       if (rate > 0 && total !== null) this.#o.machine(`REMAINING:${formatEta((total - c.bytes) / rate)}`)
     }
-    if (this.#ticks++ % 10 === 0) this.#print('progress')
+    if (this.#ticks++ % 10 === 0 && this.#o.periodic !== false) this.#print('progress')
   }
 
   #print (event: 'progress' | 'summary'): void {

@@ -35,3 +35,19 @@ t.test('ETA format', async (t) => {
   t.equal(formatEta(86400 + 5), '1d0h0m5s')
   t.equal(formatEta(101 * 86400), '>100d')
 })
+
+t.test('progress reporter: machine lines every tick, console lines every 10th, final SUMMARY', async (t) => {
+  const { ProgressReporter } = await import('../../lib/restore/progress.js')
+  const c = counters()
+  const logs: string[] = []
+  const machine: string[] = []
+  let now = 0
+  const p = new ProgressReporter({ counters: c, totalBytes: () => 20480, mode: 'text', log: (m) => logs.push(m), raw: () => {}, machine: (l) => machine.push(l), now: () => now, periodic: false })
+  now = 2000
+  p.tick()
+  t.same(machine, ['PROGRESS:50', 'REMAINING:2s'])
+  t.same(logs, [], 'no console lines when not periodic')
+  p.final()
+  t.equal(machine[machine.length - 1], 'SUMMARY:2:9:100:3:4:5 :80:6:2')
+  t.equal(logs[1], expiredLine(c), 'final lines always')
+})
