@@ -251,7 +251,12 @@ into an Aerospike cluster with asrestore's options, write policies and counters.
       }
     }
     log('INF', 'Restoring records')
+    const interrupt = new AbortController()
+    const onSignal = (): void => { interrupt.abort() }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     await runRestore(opts, {
+      signal: interrupt.signal,
       sources,
       decode: createDecodeFn(decodeOpts),
       writer,

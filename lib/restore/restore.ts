@@ -46,6 +46,8 @@ export interface RestoreDeps {
   indexSleepMs?: number
   /** Index/UDF --wait poll interval (500 ms). */
   waitPollMs?: number
+  /** Stops reading (SIGINT/SIGTERM); writes in flight are still answered and counted. */
+  signal?: AbortSignal
 }
 
 export interface RestoreResult {
@@ -205,6 +207,7 @@ export async function runRestore (opts: RestoreOptions, deps: RestoreDeps): Prom
         case 'record': { const p = onRecord(tok); if (p !== undefined) await p; break }
       }
       if (uploader?.fatal != null) throw uploader.fatal
+      if (deps.signal?.aborted === true) throw new AsbError(ErrorCode.INTERRUPTED, 'Restore interrupted')
     }
   }
 

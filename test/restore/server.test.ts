@@ -254,6 +254,30 @@ t.test('dropped connections: requests re-sent, exact counters, no duplicate writ
   }
 })
 
+t.test('an interrupt stops reading; writes in flight are answered and counted', async (t) => {
+  const recs = Array.from({ length: 300 }, (_, i) => keyed('intr', `k${i}`))
+  const ac = new AbortController()
+  let n = 0
+  async function * gen (): AsyncGenerator<Token> { for (const x of recs) { if (++n === 100) ac.abort(); yield x } }
+  const counters = new RestoreCounters()
+  const o = validateRestoreOptions({ inputFile: 'mem', batchSize: '16' })
+  await t.rejects(runRestore(o, {
+    sources: [{ name: 'mem', size: null, open: () => Readable.from([]) }],
+    decode: gen,
+    writer: createClientWriter(client, { policy: writePolicy(o), timeoutMs: 2000, maxInFlight: 64 }),
+    control: info,
+    batchWrites: true,
+    now: () => NOW_MS,
+    log: () => {},
+    counters,
+    signal: ac.signal
+  }), { code: 'ASB_ERR_INTERRUPTED' })
+  t.equal(counters.total, 100, 'stopped reading at the interrupt')
+  t.equal(counters.accounted(), counters.total)
+  t.equal(counters.inserted, cluster.count('test', 'intr'), 'inserted = what the server holds')
+  t.equal(counters.inserted, 100, 'records already read were still written')
+})
+
 t.test('timeouts are retried on the schedule, then fail with Max retries exceeded', async (t) => {
   const recs = [keyed('slow', 'a')]
   cluster.faults.delay(300)
