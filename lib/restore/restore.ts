@@ -90,6 +90,12 @@ export async function runRestore (opts: RestoreOptions, deps: RestoreDeps): Prom
     }
     return await p
   }
+  if (control !== null && opts.namespace !== null) {
+    const have = (await control.info('namespaces')).split(';').filter((x) => x !== '')
+    if (!have.includes(opts.namespace.dst)) {
+      throw new AsbError(ErrorCode.INVALID, `Namespace ${opts.namespace.dst} does not exist on the cluster (it has: ${have.join(', ')})`)
+    }
+  }
   if (control !== null && opts.namespace !== null && !opts.noRecords) {
     // say so before anything is written
     if (!await ttlAllowed(opts.namespace.dst)) {

@@ -166,6 +166,8 @@ t.test('namespace remap, set and bin filters, zero-bin records', async (t) => {
   const a = cluster.get('bar', 'keep', 'a')
   t.same([...(a?.bins.keys() ?? [])], ['x'], 'only the listed bin')
   t.equal(cluster.get('test', 'keep', 'a'), undefined, 'nothing written to the source namespace')
+  const missing = await restore([keyed('keep', 'y')], { namespace: 'test,nosuch' })
+  t.match(missing.error?.message, /Namespace nosuch does not exist on the cluster/)
   const bad = await restore([keyed('keep', 'z', { namespace: 'other' })], { namespace: 'test,bar' })
   t.match(bad.error?.message, /Invalid namespace other in backup record, expected: test/)
 })
