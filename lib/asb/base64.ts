@@ -20,11 +20,55 @@ export function b64Length (n: number): number {
 }
 
 /**
+ * Two characters -> their 12 bits, 0xffff when either is not in the alphabet
+ * or is `=` (padding inside the data takes the exact path below).
+ */
+const PAIR = new Uint16Array(65536).fill(0xffff)
+for (let a = 0; a < 64; a++) {
+  for (let b = 0; b < 64; b++) PAIR[(ENC[a]! << 8) | ENC[b]!] = (a << 6) | b
+}
+
+/**
  * Decodes `len` base64 characters at src[start..] (len a multiple of 4).
  * Returns the decoded bytes, or the index (as a negative number minus one,
  * i.e. -(i + 1)) of the first character that is not base64.
+ *
+ * Fast path: every quad but the last decoded through the pair table, the
+ * output allocated at its exact size; anything unusual (invalid characters,
+ * `=` before the last quad) goes through the character-by-character decoder
+ * with the C reader's exact semantics.
  */
 export function b64DecodeAt (src: Buffer, start: number, len: number): Buffer | number {
+  const quads = len >>> 2
+  if (quads === 0) return Buffer.allocUnsafe(0)
+  const lastAt = start + len - 4
+  const c3 = src[lastAt + 2]!
+  const c4 = src[lastAt + 3]!
+  const size = quads * 3 - (c4 === 61 ? (c3 === 61 ? 2 : 1) : 0)
+  const out = Buffer.allocUnsafe(size)
+  let o = 0
+  for (let i = start; i < lastAt; i += 4) {
+    const a = PAIR[(src[i]! << 8) | src[i + 1]!]!
+    const b = PAIR[(src[i + 2]! << 8) | src[i + 3]!]!
+    if ((a | b) > 4095) return b64DecodeExact(src, start, len)
+    out[o] = a >>> 4
+    out[o + 1] = ((a & 15) << 4) | (b >>> 8)
+    out[o + 2] = b & 255
+    o += 3
+  }
+  const d1 = B64_MAP[src[lastAt]!]!
+  const d2 = B64_MAP[src[lastAt + 1]!]!
+  const d3 = B64_MAP[c3]!
+  const d4 = B64_MAP[c4]!
+  if (((d1 | d2 | d3 | d4) & 0xc0) !== 0) return b64DecodeExact(src, start, len)
+  out[o++] = (d1 << 2) | (d2 >> 4)
+  if (o < size) out[o++] = ((d2 << 4) | (d3 >> 2)) & 0xff
+  if (o < size) out[o++] = ((d3 << 6) | d4) & 0xff
+  return out
+}
+
+/** read_char_dec semantics, one character at a time (`=` is 0 anywhere, size from each quad's padding). */
+function b64DecodeExact (src: Buffer, start: number, len: number): Buffer | number {
   const quads = len >>> 2
   const out = Buffer.allocUnsafe(quads * 3)
   let size = 0

@@ -110,3 +110,13 @@ t.test('C reader quirks: escapes inside numbers, empty numbers, NUL ends a token
   t.same(r.bins.slice(0, 2).map(b => b.value), [0n, 0], 'empty integer and double read as 0')
   t.ok(Number.isNaN(r.bins[2]!.value), '-nan')
 })
+
+t.test('C reader quirk: `=` inside base64 data counts per quad (read_char_dec)', async t => {
+  // quad 1 "AP==" -> 1 byte, quad 2 "//8A" -> 3 bytes; C keeps the first 4 of the 6 decoded bytes
+  const input = H + REC + '- B x 8 AP==//8A\n'
+  const [, r] = decode([Buffer.from(input, 'latin1')])
+  if (r?.kind !== 'record') throw new Error('expected a record')
+  t.same([...(r.bins[0]!.value as Buffer)], [0x00, 0xf0, 0x00, 0xff])
+  const [, r2] = decode([Buffer.from(H + REC + '- B x 8 AAH/AQ==\n', 'latin1')])
+  t.same([...((r2 as typeof r).bins[0]!.value as Buffer)], [0x00, 0x01, 0xff, 0x01], 'padding in the last quad')
+})
