@@ -16,8 +16,8 @@ function countLine (r: EstimateResult): string {
 
 export function estimateLines (r: EstimateResult): string[] {
   const out: string[] = []
-  for (const n of r.nodes) out.push(`${n.node.padEnd(20)}${String(n.objects).padEnd(15)}${String(n.replication).padEnd(15)}`)
-  if (out.length > 0) out.unshift(`${'Node ID'.padEnd(20)}${'Objects'.padEnd(15)}${'Replication'.padEnd(15)}`)
+  for (const n of r.nodes) out.push(`${n.node.padEnd(20)}${String(n.objects).padEnd(15)}${String(n.replication)}`)
+  if (out.length > 0) out.unshift(`${'Node ID'.padEnd(20)}${'Objects'.padEnd(15)}Replication`)
   out.push(countLine(r))
   out.push(r.sampling === 'random'
     ? `Sampled ${r.samples} record(s) from ${r.partitions} of 4096 partitions picked at random (seed ${r.seed ?? ''})`

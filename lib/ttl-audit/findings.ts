@@ -238,7 +238,7 @@ function restoreFindings (r: RestoreCounter, target: NamespaceConfig | null): Fi
     out.push({
       code: 'restore-skips-expired',
       severity: 'warning',
-      message: `restoring this backup${target !== null ? ` into ${target.namespace}` : ''} would skip ${plural(r.expired, 'record')} already expired (at ${new Date((r.now + 1262304000) * 1000).toISOString()}, extra-ttl ${r.extraTtl})`,
+      message: `restoring this backup${target !== null ? ` into ${target.namespace}` : ''} would skip ${plural(r.expired, 'record')} already expired (at ${new Date((r.now + 1262304000) * 1000).toISOString().replace('.000Z', 'Z')}, extra-ttl ${r.extraTtl})`,
       data: { ...at, expired: r.expired }
     })
   }
@@ -279,7 +279,7 @@ export function audit (input: AuditInput): Finding[] {
       out.push({
         code: 'expired-records',
         severity: 'info',
-        message: `${plural(total.expired, 'record')} are past their void-time at ${new Date((input.distribution.now + 1262304000) * 1000).toISOString()}`,
+        message: `${plural(total.expired, 'record')} are past their void-time at ${new Date((input.distribution.now + 1262304000) * 1000).toISOString().replace('.000Z', 'Z')}`,
         data: { expired: total.expired, now: input.distribution.now }
       })
     }
