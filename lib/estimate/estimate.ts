@@ -20,6 +20,7 @@ import type { KeyMaterial } from '../crypto/key.js'
 import { AEAD_HEADER_SIZE, CTR_HEADER_SIZE } from '../crypto/constants.js'
 import { AsbError, ErrorCode } from '../errors.js'
 import { partitionId } from '../proto/digest.js'
+import { parseKeyValues } from '../proto/info.js'
 import { fetchIndexes, fetchObjectCount, fetchUdfs } from '../scan/metadata.js'
 import { buildSelectionExpression } from '../scan/expression.js'
 import type { Header, Record, Token } from '../types.js'
@@ -96,12 +97,12 @@ export async function nodeCounts (cluster: Pick<Cluster, 'infoAll'>, ns: string,
   const setAnswers = sets.length > 0 ? await cluster.infoAll(`sets/${ns}`) : null
   const out: NodeCount[] = []
   for (const [node, answer] of nsAnswers) {
-    const kv = new Map(answer.split(';').map(p => { const i = p.indexOf('='); return [p.slice(0, i), p.slice(i + 1)] as [string, string] }))
+    const kv = parseKeyValues(answer)
     let objects = Number(kv.get('objects') ?? 0)
     if (setAnswers !== null) {
       objects = 0
       for (const e of (setAnswers.get(node) ?? '').split(';')) {
-        const f = new Map(e.split(':').map(p => { const i = p.indexOf('='); return [p.slice(0, i), p.slice(i + 1)] as [string, string] }))
+        const f = parseKeyValues(e, ':')
         const set = f.get('set') ?? f.get('set_name')
         if (set !== undefined && sets.includes(set)) objects += Number(f.get('objects') ?? f.get('n_objects') ?? 0)
       }

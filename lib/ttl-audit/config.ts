@@ -3,7 +3,7 @@
 // and counts). 8.x names first, the older names as fallbacks; values that
 // differ between nodes are kept for a finding.
 import { AsbError, ErrorCode } from '../errors.js'
-import { parseInfoError } from '../proto/info.js'
+import { parseInfoError, parseKeyValues as kv } from '../proto/info.js'
 
 export type InfoAllFn = (command: string) => Promise<Map<string, string>>
 
@@ -67,15 +67,6 @@ export interface NamespaceConfig {
   disagreements: Disagreement[]
 }
 
-function kv (s: string, sep: string): Map<string, string> {
-  const m = new Map<string, string>()
-  for (const part of s.split(sep)) {
-    const eq = part.indexOf('=')
-    if (eq > 0) m.set(part.slice(0, eq), part.slice(eq + 1))
-  }
-  return m
-}
-
 function num (v: string | undefined, dflt = 0): number {
   if (v === undefined) return dflt
   const n = Number(v)
@@ -124,7 +115,7 @@ export async function readNamespaceConfig (infoAll: InfoAllFn, ns: string): Prom
   }
 
   // sets: per-node entries, counts summed, config from the first node that lists the set
-  const sets = new Map<string, SetConfig & { setDisagree?: Map<string, { [node: string]: string }> }>()
+  const sets = new Map<string, SetConfig>()
   const setValues = new Map<string, Map<string, { [node: string]: string }>>()
   for (const [node, answer] of setAnswers) {
     if (parseInfoError(answer) !== null) continue
@@ -188,7 +179,7 @@ export async function readNamespaceConfig (infoAll: InfoAllFn, ns: string): Prom
     stopWrites: [...perNode.values()].some(m => m.get('stop_writes') === 'true'),
     hwmBreached: [...perNode.values()].some(m => m.get('hwm_breached') === 'true'),
     raw: Object.fromEntries([...RETENTION_KEYS].filter(k => first.has(k)).map(k => [k, first.get(k)!])),
-    sets: [...sets.values()].map(({ setDisagree: _, ...s }) => s).sort((a, b) => a.set < b.set ? -1 : a.set > b.set ? 1 : 0),
+    sets: [...sets.values()].sort((a, b) => a.set < b.set ? -1 : a.set > b.set ? 1 : 0),
     disagreements
   }
 }
