@@ -211,9 +211,12 @@ export async function runEstimate (cluster: Cluster, o: EstimateOptions): Promis
     const order = shuffledRange(N_PARTITIONS, seededRandom(seed!))
     let next = 0
     while (sizes.length < samples && next < order.length) {
-      const perPart = Math.max(records / N_PARTITIONS, 1 / 64)
+      // records per partition: from info at first, then from what the scanned partitions held
+      const perPart = next === 0 ? Math.max(records / N_PARTITIONS, 1 / 64) : Math.max(sizes.length / next, 1 / 64)
       const need = samples - sizes.length
-      const batch = Math.min(order.length - next, Math.max(1, Math.ceil(need / perPart)))
+      // a first batch of at most 1/4 of the partitions, in case info's count is off
+      const cap = next === 0 ? N_PARTITIONS / 4 : order.length
+      const batch = Math.min(order.length - next, cap, Math.max(1, Math.ceil(need / perPart)))
       const pids = order.slice(next, next + batch)
       next += batch
       log(`sampling ${pids.length} partition(s), ${sizes.length}/${samples} records so far`)

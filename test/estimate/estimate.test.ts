@@ -56,7 +56,7 @@ t.test('against the test server', async t => {
   const N = 8192
   const BIG = 1500
   const SMALL = 20
-  const server: TestCluster = await startTestCluster({ nodes: 1 })
+  const server: TestCluster = await startTestCluster({ nodes: 1, namespaces: { test: {}, empty: {} } })
   t.teardown(async () => { await server.close() })
   const rand = seededRandom(12345)
   for (let i = 0; i < N; i++) {
@@ -130,6 +130,15 @@ t.test('against the test server', async t => {
   const z = await runEstimate(cluster, { namespace: 'test', samples: 300, seed: 6, compress: {} })
   t.ok(z.asbackup.ratio < 1 && z.asbackup.ratio > 0.5, `zstd ratio ${z.asbackup.ratio}`)
   t.ok(z.storedBytes < z.rawBytes)
+
+  // an empty namespace: nothing to sample, the file is the header
+  const empty = await runEstimate(cluster, { namespace: 'empty', seed: 1 })
+  t.equal(empty.records, 0)
+  t.equal(empty.samples, 0)
+  t.equal(empty.partitions, 4096)
+  t.equal(empty.asbackup.fileSize, empty.headerSize)
+  t.equal(empty.asbackup.upperRecordSize, 0)
+  await t.rejects(runEstimate(cluster, { namespace: 'nope' }), /namespace nope not found/)
 
   // the binary: text lines, -m, --json
   const dir = mkdtempSync(join(tmpdir(), 'as-estimate-'))
