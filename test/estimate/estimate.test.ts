@@ -163,3 +163,19 @@ t.test('against the test server', async t => {
   const bad = await runBin('as-estimate', ['-n', 'test', '--estimate-samples', '0'])
   t.equal(bad.code, 2)
 })
+
+t.test('connection options as as-scan: a secured cluster', async t => {
+  const server = await startTestCluster({ nodes: 1, security: { users: { admin: 'secret' } } })
+  t.teardown(async () => { await server.close() })
+  for (let i = 0; i < 20; i++) server.put('test', 's', `k${i}`, { i })
+  const env = { ...process.env, PW: 'secret' }
+  const ok = await runBin('as-estimate', ['-h', server.seeds, '-U', 'admin', '-P', 'env:PW', '-n', 'test', '-m', '-'], { env })
+  t.equal(ok.code, 0, ok.stderr)
+  t.equal(ok.stdout.toString(), 'ESTIMATE:20:' + /ESTIMATE:20:(\d+)/.exec(ok.stdout.toString())![1] + '\n')
+  const bad = await runBin('as-estimate', ['-h', server.seeds, '-U', 'admin', '-P', 'wrong', '-n', 'test'], { env })
+  t.equal(bad.code, 1)
+  t.match(bad.stderr, /^as-estimate: /)
+  const audit = await runBin('as-ttl-audit', ['-h', server.seeds, '-U', 'admin', '-P', 'env:PW', '-n', 'test', '--json'], { env })
+  t.equal(audit.code, 0, audit.stderr)
+  t.equal(JSON.parse(audit.stdout.toString()).records, 20)
+})
