@@ -57,8 +57,16 @@ export interface NamespaceConfig {
   stopWritesUsedPct: number
   stopWritesAvailPct: number
   stopWritesSysMemoryPct: number
-  /** Storage used now, % (data_used_pct, device_used_pct, or 100 - memory_free_pct); null if unknown. */
+  /** Storage used now, % (data_used_pct, or device_used_pct), the fullest node; null if unknown. */
   usedPct: number | null
+  /** Storage available, % (data_avail_pct, device_available_pct), the emptiest node; null if unknown. */
+  availPct: number | null
+  /**
+   * Memory used, %, the fullest node, compared with the memory thresholds: on
+   * 8.x system memory (100 - statistics system_free_mem_pct), on older
+   * servers the namespace's memory (100 - memory_free_pct); null if unknown.
+   */
+  memoryUsedPct: number | null
   stopWrites: boolean
   hwmBreached: boolean
   /** The raw key => value of the first node, for --json. */
@@ -77,6 +85,11 @@ function num (v: string | undefined, dflt = 0): number {
 export async function readNamespaceConfig (infoAll: InfoAllFn, ns: string): Promise<NamespaceConfig> {
   const nsAnswers = await infoAll(`namespace/${ns}`)
   const setAnswers = await infoAll(`sets/${ns}`)
+  let sysMemoryUsedPct: number | null = null
+  for (const answer of (await infoAll('statistics')).values()) {
+    const free = kv(answer, ';').get('system_free_mem_pct')
+    if (free !== undefined && Number.isFinite(Number(free))) sysMemoryUsedPct = Math.max(sysMemoryUsedPct ?? 0, 100 - Number(free))
+  }
   const perNode = new Map<string, Map<string, string>>()
   for (const [node, answer] of nsAnswers) {
     const e = parseInfoError(answer)
@@ -105,13 +118,17 @@ export async function readNamespaceConfig (infoAll: InfoAllFn, ns: string): Prom
   for (const m of perNode.values()) objects += num(m.get('objects'))
   objects = Math.floor(objects / repl)
   let usedPct: number | null = null
-  if (first.has('data_used_pct')) usedPct = num(first.get('data_used_pct'))
-  else if (first.has('device_used_pct')) usedPct = num(first.get('device_used_pct'))
-  else if (first.has('memory_free_pct')) usedPct = 100 - num(first.get('memory_free_pct'))
+  let nsMemoryUsedPct: number | null = null
   for (const m of perNode.values()) {
-    // the fullest node decides when writes stop
-    const u = m.has('data_used_pct') ? num(m.get('data_used_pct')) : m.has('device_used_pct') ? num(m.get('device_used_pct')) : null
-    if (u !== null && (usedPct === null || u > usedPct)) usedPct = u
+    const u = m.get('data_used_pct') ?? m.get('device_used_pct')
+    if (u !== undefined && Number.isFinite(Number(u))) usedPct = Math.max(usedPct ?? 0, Number(u))
+    const free = m.get('memory_free_pct')
+    if (free !== undefined && Number.isFinite(Number(free))) nsMemoryUsedPct = Math.max(nsMemoryUsedPct ?? 0, 100 - Number(free))
+  }
+  let availPct: number | null = null
+  for (const m of perNode.values()) {
+    const v = m.get('data_avail_pct') ?? m.get('device_available_pct')
+    if (v !== undefined && Number.isFinite(Number(v))) availPct = Math.min(availPct ?? 100, Number(v))
   }
 
   // sets: per-node entries, counts summed, config from the first node that lists the set
@@ -159,10 +176,11 @@ export async function readNamespaceConfig (infoAll: InfoAllFn, ns: string): Prom
     s.dataUsedBytes = Math.floor(s.dataUsedBytes / repl)
   }
 
+  const names = first.has('storage-engine.evict-used-pct') || first.has('storage-engine.stop-writes-used-pct') ? '8.x' : 'legacy'
   return {
     namespace: ns,
     nodes,
-    names: first.has('storage-engine.evict-used-pct') || first.has('storage-engine.stop-writes-used-pct') ? '8.x' : 'legacy',
+    names,
     objects,
     replicationFactor: repl,
     nsupPeriod: num(first.get('nsup-period')),
@@ -176,6 +194,8 @@ export async function readNamespaceConfig (infoAll: InfoAllFn, ns: string): Prom
     stopWritesAvailPct: num(get('storage-engine.stop-writes-avail-pct', 'storage-engine.min-avail-pct')),
     stopWritesSysMemoryPct: num(first.get('stop-writes-sys-memory-pct')),
     usedPct,
+    availPct,
+    memoryUsedPct: names === 'legacy' && nsMemoryUsedPct !== null ? nsMemoryUsedPct : sysMemoryUsedPct,
     stopWrites: [...perNode.values()].some(m => m.get('stop_writes') === 'true'),
     hwmBreached: [...perNode.values()].some(m => m.get('hwm_breached') === 'true'),
     raw: Object.fromEntries([...RETENTION_KEYS].filter(k => first.has(k)).map(k => [k, first.get(k)!])),

@@ -99,12 +99,17 @@ function evictionOrder (d: Distribution, cfg: NamespaceConfig): Finding[] {
       data: thresholds
     })
   }
-  if (cfg.hwmBreached || (cfg.usedPct !== null && cfg.evictUsedPct > 0 && cfg.usedPct >= cfg.evictUsedPct)) {
+  const storageOver = cfg.usedPct !== null && cfg.evictUsedPct > 0 && cfg.usedPct >= cfg.evictUsedPct
+  const memoryOver = cfg.memoryUsedPct !== null && cfg.evictMemoryPct > 0 && cfg.memoryUsedPct >= cfg.evictMemoryPct
+  if (cfg.hwmBreached || storageOver || memoryOver) {
+    const why = storageOver
+      ? `storage is ${cfg.usedPct ?? '?'}% used, at or above the eviction threshold ${cfg.evictUsedPct}%`
+      : memoryOver ? `memory is ${cfg.memoryUsedPct ?? '?'}% used, at or above the eviction threshold ${cfg.evictMemoryPct}%` : 'the server reports hwm_breached'
     out.push({
       code: 'eviction-active',
       severity: 'warning',
-      message: `storage is ${cfg.usedPct ?? '?'}% used, at or above the eviction threshold ${cfg.evictUsedPct}%: records are being evicted`,
-      data: { ...thresholds, hwmBreached: cfg.hwmBreached }
+      message: `${why}: records are being evicted`,
+      data: { ...thresholds, memoryUsedPct: cfg.memoryUsedPct, hwmBreached: cfg.hwmBreached }
     })
   }
   const total = d.records
@@ -176,8 +181,19 @@ function configFindings (d: Distribution, cfg: NamespaceConfig, role: 'namespace
   if (role === 'target') return out
   if (cfg.stopWrites) {
     out.push({ code: 'stop-writes', severity: 'error', message: `namespace ${ns} is in stop-writes: writes fail`, data: { namespace: ns, usedPct: cfg.usedPct, stopWritesUsedPct: cfg.stopWritesUsedPct } })
-  } else if (cfg.usedPct !== null && cfg.stopWritesUsedPct > 0 && cfg.usedPct >= cfg.stopWritesUsedPct * 0.9) {
-    out.push({ code: 'near-stop-writes', severity: 'warning', message: `namespace ${ns}: storage ${cfg.usedPct}% used, stop-writes at ${cfg.stopWritesUsedPct}%`, data: { namespace: ns, usedPct: cfg.usedPct, stopWritesUsedPct: cfg.stopWritesUsedPct } })
+  } else {
+    const near: string[] = []
+    if (cfg.usedPct !== null && cfg.stopWritesUsedPct > 0 && cfg.usedPct >= cfg.stopWritesUsedPct * 0.9) near.push(`storage ${cfg.usedPct}% used, stop-writes at ${cfg.stopWritesUsedPct}% (stop-writes-used-pct)`)
+    if (cfg.availPct !== null && cfg.stopWritesAvailPct > 0 && cfg.availPct <= cfg.stopWritesAvailPct * 2) near.push(`storage ${cfg.availPct}% available, stop-writes at ${cfg.stopWritesAvailPct}% (stop-writes-avail-pct)`)
+    if (cfg.memoryUsedPct !== null && cfg.stopWritesSysMemoryPct > 0 && cfg.memoryUsedPct >= cfg.stopWritesSysMemoryPct * 0.9) near.push(`memory ${cfg.memoryUsedPct}% used, stop-writes at ${cfg.stopWritesSysMemoryPct}% (stop-writes-sys-memory-pct)`)
+    if (near.length > 0) {
+      out.push({
+        code: 'near-stop-writes',
+        severity: 'warning',
+        message: `namespace ${ns} is near stop-writes: ${near.join('; ')}`,
+        data: { namespace: ns, usedPct: cfg.usedPct, stopWritesUsedPct: cfg.stopWritesUsedPct, availPct: cfg.availPct, stopWritesAvailPct: cfg.stopWritesAvailPct, memoryUsedPct: cfg.memoryUsedPct, stopWritesSysMemoryPct: cfg.stopWritesSysMemoryPct }
+      })
+    }
   }
   const total = d.total()
   const ttl = withTtl(total)

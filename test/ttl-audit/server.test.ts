@@ -166,6 +166,7 @@ t.test('nodes that disagree, and the pre-8 names', async t => {
         ['B', 'objects=300;effective_replication_factor=2;nsup-period=120;default-ttl=0;high-water-disk-pct=55;high-water-memory-pct=60;stop-writes-pct=90;evict-tenths-pct=5;memory_free_pct=40;hwm_breached=false;stop_writes=false']
       ])
     }
+    if (cmd === 'statistics') return new Map([['A', 'system_free_mem_pct=20'], ['B', 'system_free_mem_pct=40']])
     return new Map([
       ['A', 'ns_name=test:set_name=s1:n_objects=100:set-disable-eviction=true:set-stop-writes-count=120;'],
       ['B', 'ns_name=test:set_name=s1:n_objects=100:set-disable-eviction=true:set-stop-writes-count=120;']
@@ -176,11 +177,32 @@ t.test('nodes that disagree, and the pre-8 names', async t => {
   t.equal(old.evictUsedPct, 50)
   t.equal(old.evictMemoryPct, 60)
   t.equal(old.stopWritesUsedPct, 90)
-  t.equal(old.usedPct, 55)
+  t.equal(old.usedPct, null, 'no storage figures on this in-memory namespace')
   t.equal(old.objects, 300)
   t.equal(old.allowTtlWithoutNsup, true, 'no such setting before 4.9')
   t.same(old.sets, [{ set: 's1', objects: 100, disableEviction: true, stopWritesCount: 120, stopWritesSize: 0, defaultTtl: 0, dataUsedBytes: 0 }])
   t.same(old.disagreements.map(x => x.key), ['high-water-disk-pct'])
+  t.equal(old.memoryUsedPct, 60, 'namespace memory of the fullest node (memory_free_pct 40)')
+  t.equal(old.availPct, null)
+  // memory at 60% reaches high-water-memory-pct 60: eviction is running
+  const { Distribution } = await import('../../lib/ttl-audit/distribution.js')
+  const dist = new Distribution(NOW)
+  dist.add('test', 's2', NOW + H)
+  const fo = audit({ distribution: dist, config: old, target: null, restore: null, source: 'live' })
+  t.match(find(fo, 'eviction-active')!.message, /memory is 60% used, at or above the eviction threshold 60%/)
+  t.notOk(find(fo, 'near-stop-writes'), 'no stop-writes-sys-memory-pct on this server')
+  // 8.x: available space near stop-writes-avail-pct, system memory near stop-writes-sys-memory-pct
+  const near = await readNamespaceConfig(async (cmd: string) => {
+    if (cmd === 'statistics') return new Map([['A', 'system_free_mem_pct=15']])
+    if (cmd.startsWith('sets/')) return new Map([['A', '']])
+    return new Map([['A', 'objects=1;effective_replication_factor=1;nsup-period=60;storage-engine.evict-used-pct=0;storage-engine.stop-writes-used-pct=70;storage-engine.stop-writes-avail-pct=5;stop-writes-sys-memory-pct=90;data_used_pct=10;data_avail_pct=8']])
+  }, 'test')
+  const fn = audit({ distribution: dist, config: near, target: null, restore: null, source: 'live' })
+  const sw = find(fn, 'near-stop-writes')!
+  t.equal(sw.severity, 'warning')
+  t.match(sw.message, /8% available, stop-writes at 5%/)
+  t.match(sw.message, /memory 85% used, stop-writes at 90%/)
+  t.ok(find(fn, 'eviction-off'))
 })
 
 t.test('the binary against the server', async t => {
