@@ -10,7 +10,8 @@ import { backupDistribution } from '../../lib/ttl-audit/audit.js'
 import { bucketOf } from '../../lib/ttl-audit/distribution.js'
 import { audit, failed } from '../../lib/ttl-audit/findings.js'
 import { isoAt } from '../../lib/ttl-audit/report.js'
-import { ASB_FIXTURES, runBin } from '../helpers.js'
+import { spawn } from 'node:child_process'
+import { ASB_FIXTURES, bin, runBin } from '../helpers.js'
 
 const NS_FILE = join(ASB_FIXTURES, 'golden_ns.asb')
 const BIG_FILE = join(ASB_FIXTURES, 'golden_big.asb')
@@ -110,4 +111,16 @@ t.test('the binary: .asb and NDJSON give the same report; --fail-on', async t =>
   const bad = await runBin('as-ttl-audit', ['-'], { input: 'Version 3.1\n# namespace test\n+ x\n' })
   t.equal(bad.code, 1)
   t.match(bad.stderr, /^as-ttl-audit: /)
+})
+
+t.test('a reader that went away: quiet, status 0', async t => {
+  const res = await new Promise<{ code: number | null, stderr: string }>((resolve) => {
+    // `true` exits without reading: the report's write gets EPIPE
+    const child = spawn('bash', ['-c', `set -o pipefail; node "${bin('as-ttl-audit')}" --json --at 2026-11-21T00:00:00Z "${NS_FILE}" | true`], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let err = ''
+    child.stderr.on('data', (c: Buffer) => { err += c.toString() })
+    child.on('close', (code) => resolve({ code, stderr: err }))
+  })
+  t.equal(res.stderr, '')
+  t.equal(res.code, 0)
 })
