@@ -13,11 +13,9 @@ import { addConnectionOptions, connectionFrom } from '../lib/estimate/connection
 import { parseSetList, parseIntOption } from '../lib/scan/parse.js'
 import { createDecodeFn } from '../lib/restore/decode.js'
 import { clepochNow } from '../lib/restore/ttl.js'
-import { backupDistribution, scanDistribution } from '../lib/ttl-audit/audit.js'
-import { readNamespaceConfig, type NamespaceConfig } from '../lib/ttl-audit/config.js'
-import { audit, failed, RestoreCounter, SEVERITIES, type Severity } from '../lib/ttl-audit/findings.js'
-import { reportJson, reportText, type AuditReport } from '../lib/ttl-audit/report.js'
-import type { Distribution } from '../lib/ttl-audit/distribution.js'
+import { failed, SEVERITIES, type Severity } from '../lib/ttl-audit/findings.js'
+import { reportJson, reportText } from '../lib/ttl-audit/report.js'
+import { runAudit } from '../lib/ttl-audit/run.js'
 
 const NAME = 'as-ttl-audit'
 const str = { type: 'string' } as const
@@ -76,46 +74,23 @@ export async function main (argv: string[]): Promise<number> {
   const conn = needCluster ? connectionFrom(a, process.env) : null
   const cluster = conn !== null ? await Cluster.connect(conn.cluster) : null
   try {
-    const info = async (cmd: string): Promise<Map<string, string>> => await cluster!.infoAll(cmd)
-    const readConfig = async (name: string): Promise<NamespaceConfig> => {
-      if (!cluster!.namespaces.includes(name)) throw new UsageError(`namespace ${name} not found in the cluster`)
-      return await readNamespaceConfig(info, name)
-    }
-    let distribution: Distribution
-    let restore: RestoreCounter | null = null
-    let config: NamespaceConfig | null = null
-    let namespace: string | null
-    const targetConfig = target !== undefined ? await readConfig(target) : null
-    if (mode === 'live') {
-      config = await readConfig(ns!)
-      namespace = ns!
-      restore = targetConfig !== null ? new RestoreCounter(now, extraTtl) : null
-      distribution = await scanDistribution(cluster!, {
-        namespace: ns!,
-        sets,
-        socketTimeoutMs: conn!.socketTimeoutMs,
-        totalTimeoutMs: conn!.totalTimeoutMs,
-        maxRetries: conn!.maxRetries,
-        retryDelayMs: conn!.retryDelayMs,
-        onProgress: n => log.verbose(`${n} records scanned`)
-      }, now, restore ?? undefined)
-    } else {
+    let tokens
+    if (mode === 'backup') {
       const input = file === undefined || file === '-' ? { stream: process.stdin, name: 'stdin' } : { stream: createReadStream(file, { highWaterMark: 1 << 20 }), name: file }
-      const tokens = createDecodeFn({})(input.stream, input.name)
-      const b = await backupDistribution(tokens, now, extraTtl, sets)
-      distribution = b.distribution
-      restore = b.restore
-      namespace = b.namespace
+      tokens = createDecodeFn({})(input.stream, input.name)
     }
-    const report: AuditReport = {
-      source: mode,
-      namespace,
-      distribution,
-      config,
-      target: targetConfig,
-      restore,
-      findings: audit({ distribution, config, target: targetConfig, restore, source: mode })
-    }
+    const report = await runAudit({
+      cluster,
+      namespace: mode === 'live' ? ns : undefined,
+      tokens,
+      target,
+      sets,
+      now,
+      extraTtl,
+      scan: conn === null
+        ? undefined
+        : { socketTimeoutMs: conn.socketTimeoutMs, totalTimeoutMs: conn.totalTimeoutMs, maxRetries: conn.maxRetries, retryDelayMs: conn.retryDelayMs, onProgress: n => log.verbose(`${n} records scanned`) }
+    })
     process.stdout.write(a.json === true ? JSON.stringify(reportJson(report), null, 2) + '\n' : reportText(report))
     return failed(report.findings, failOn as Severity) ? EXIT_FAILURE : EXIT_OK
   } finally {
