@@ -85,7 +85,7 @@ export interface EstimateResult {
   storedBytes: number
   stats: SampleStats
   asbackup: AsbackupEstimate
-  /** Random sampling only: the bound from the sampling design. */
+  /** Random sampling only: the design-based estimate and interval, in file bytes (header + ratio x record bytes). */
   design: DesignEstimate | null
   compression: string | null
   encryption: string | null
@@ -140,6 +140,17 @@ class StoredSize {
     this.#input.end()
     await this.#done
     return this.#counter.bytes
+  }
+}
+
+/** Record bytes -> file bytes, as asbackup does: header + ratio x records. */
+function toFileSize (d: DesignEstimate, ratio: number, headerSize: number): DesignEstimate {
+  return {
+    ...d,
+    bytes: headerSize + ratio * d.bytes,
+    stderr: ratio * d.stderr,
+    lower: headerSize + Math.floor(ratio * d.lower),
+    upper: headerSize + Math.ceil(ratio * d.upper)
   }
 }
 
@@ -250,7 +261,7 @@ export async function runEstimate (cluster: Cluster, o: EstimateOptions): Promis
     storedBytes,
     stats,
     asbackup: asbackupEstimate(stats, records, headerSize, storedBytes),
-    design: design === null ? null : { ...design, lower: Math.floor(design.lower * storedBytes / rawBytes) + headerSize, upper: Math.ceil(design.upper * storedBytes / rawBytes) + headerSize, bytes: design.bytes * storedBytes / rawBytes + headerSize, stderr: design.stderr * storedBytes / rawBytes },
+    design: design === null ? null : toFileSize(design, storedBytes / rawBytes, headerSize),
     compression: o.compress != null ? `zstd level ${o.compress.level ?? 3}` : null,
     encryption: o.encrypt != null ? o.encrypt.mode : null
   }
