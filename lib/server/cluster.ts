@@ -265,6 +265,14 @@ export class TestCluster {
     return this.owners[pid]?.[0] === node
   }
 
+  /** True when `node` holds `pid` as master or one of its `rf` replicas. */
+  holds (node: number, pid: number, rf: number): boolean {
+    const list = this.owners[pid]
+    if (list === undefined) return false
+    for (let r = 0; r < rf && r < list.length; r++) if (list[r] === node) return true
+    return false
+  }
+
   replicasString (node: TestNode, max: number, withRegime: boolean): string {
     const out: string[] = []
     for (const ns of this.namespaces.values()) {

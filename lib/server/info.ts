@@ -100,12 +100,16 @@ export function answerInfo (cluster: TestCluster, node: TestNode, cmd: string): 
     case 'namespace': {
       const ns = cluster.namespaces.get(parts[1] ?? '')
       if (ns === undefined) return 'type=unknown'
-      const objects = ns.count(now)
+      // per node, like the real server: objects = master + replica copies held here
+      const rf = Math.min(cluster.replicationFactor(ns), cluster.liveNodes().length)
+      const objects = ns.count(now, undefined, pid => cluster.holds(node.index, pid, rf))
+      const masterObjects = ns.count(now, undefined, pid => cluster.isMaster(node.index, pid))
       const stats = new Map<string, string>(NS_STATS)
       stats.set('ns_cluster_size', String(cluster.liveNodes().length))
       stats.set('effective_replication_factor', String(Math.min(cluster.liveNodes().length, Number(ns.config.get('replication-factor') ?? '1'))))
       stats.set('objects', String(objects))
-      stats.set('master_objects', String(objects))
+      stats.set('master_objects', String(masterObjects))
+      stats.set('prole_objects', String(objects - masterObjects))
       stats.set('current_time', String(nowVoidSeconds(now)))
       stats.set('stop_writes', ns.cfgBool('stop-writes') ? 'true' : 'false')
       stats.set('truncate_lut', String(ns.truncateLutMs === 0 ? 0 : ns.truncateLutMs - 1262304000000))
@@ -157,7 +161,9 @@ export function answerInfo (cluster: TestCluster, node: TestNode, cmd: string): 
         const lut = st === undefined || st.truncateLutMs === 0 ? 0 : st.truncateLutMs - 1262304000000
         const cfg = new Map<string, string>(SET_CONFIG)
         for (const [k, v] of st?.config ?? []) cfg.set(k, v)
-        return `objects=${ns.count(now, Buffer.from(set, 'utf8').toString('latin1'))}:tombstones=0:data_used_bytes=0:truncate_lut=${lut}:sindexes=${sidx}:index_populating=false:truncating=false:${[...cfg].map(([k, v]) => `${k}=${v}`).join(':')};`
+        const rf = Math.min(cluster.replicationFactor(ns), cluster.liveNodes().length)
+        const objects = ns.count(now, Buffer.from(set, 'utf8').toString('latin1'), pid => cluster.holds(node.index, pid, rf))
+        return `objects=${objects}:tombstones=0:data_used_bytes=0:truncate_lut=${lut}:sindexes=${sidx}:index_populating=false:truncating=false:${[...cfg].map(([k, v]) => `${k}=${v}`).join(':')};`
       }
       if (parts[2] !== undefined) return line(parts[2])
       let out = ''

@@ -114,11 +114,16 @@ export class NamespaceStore {
     return out
   }
 
-  /** Live record count, optionally for one set (latin1 key). */
-  count (nowMs: number, set?: string): number {
+  /**
+   * Live record count, optionally for one set (latin1 key) and only over the
+   * partitions `holds` accepts (a node counts just the partitions it holds,
+   * as a real node's `objects` does).
+   */
+  count (nowMs: number, set?: string, holds?: (pid: number) => boolean): number {
     let n = 0
-    for (const part of this.partitions) {
-      for (const rec of part.values()) {
+    for (let pid = 0; pid < this.partitions.length; pid++) {
+      if (holds !== undefined && !holds(pid)) continue
+      for (const rec of this.partitions[pid]!.values()) {
         if (!this.alive(rec, nowMs)) continue
         if (set !== undefined && (rec.set === null || rec.set.toString('latin1') !== set)) continue
         n++

@@ -89,6 +89,31 @@ t.test('three nodes split the partitions; replicas bitmaps and peers describe it
   t.equal(owned.filter(x => x === 1).length, 4096, 'every partition has exactly one master')
 })
 
+t.test('each node reports the objects it holds: summed over nodes / replication factor = records', async t => {
+  for (const rf of [1, 2]) {
+    const c = await withCluster(t, { nodes: 3, namespaces: { test: { 'replication-factor': rf } } })
+    for (let i = 0; i < 300; i++) c.put('test', i < 100 ? 'a' : 'b', `k${i}`, { v: 1 })
+    let objects = 0
+    let masters = 0
+    let setA = 0
+    for (const n of c.nodes) {
+      const conn = await ReplayConn.open(n.port)
+      const info = await conn.info(['namespace/test', 'sets/test/a'])
+      const kv = new Map(info.get('namespace/test')!.split(';').map(p => p.split('=') as [string, string]))
+      const node = Number(kv.get('objects'))
+      t.ok(node < 300, `rf ${rf}: node ${n.index} holds a share (${node})`)
+      objects += node
+      masters += Number(kv.get('master_objects'))
+      setA += Number(/objects=(\d+)/.exec(info.get('sets/test/a')!)![1])
+      conn.close()
+    }
+    t.equal(objects, 300 * rf, `rf ${rf}: objects summed over nodes`)
+    t.equal(masters, 300, `rf ${rf}: master_objects summed over nodes`)
+    t.equal(setA, 100 * rf, `rf ${rf}: set objects summed over nodes`)
+    await c.close()
+  }
+})
+
 t.test('scans: only the master answers, descending digest order, exclusive resume, max-records', async t => {
   const c = await withCluster(t, { nodes: 2 })
   // 8 keys in partition 7, as the probe did
