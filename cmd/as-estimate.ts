@@ -12,7 +12,8 @@ import { ENCRYPT_MODES, type EncryptMode } from '../lib/crypto/stream.js'
 import { ZSTD_MAX_LEVEL, ZSTD_MIN_LEVEL } from '../lib/compress/constants.js'
 import { buildScanConfig, type RawScanArgs } from '../lib/scan/options.js'
 import { parseIntOption } from '../lib/scan/parse.js'
-import { addConnectionOptions, connectionFrom } from '../lib/estimate/connection.js'
+import { connectionFrom } from '../lib/estimate/connection.js'
+import { addConnectionOptions, addScanTimeoutOptions } from './connection.js'
 import { DEFAULT_SAMPLES, runEstimate, type Sampling } from '../lib/estimate/estimate.js'
 import { estimateJson, estimateLines, machineLine } from '../lib/estimate/report.js'
 import { readFileSync } from 'node:fs'
@@ -30,7 +31,7 @@ function parser (argv: string[]) {
     'from records of partitions sampled uniformly at random.')
     .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
     .strict(false).strictOptions(true)
-  return addConnectionOptions(y)
+  return addScanTimeoutOptions(addConnectionOptions(y))
     .option('namespace', { ...str, alias: 'n', describe: 'Namespace (required)' })
     .option('set', { ...str, alias: 's', describe: 'Set(s), comma separated; quote names holding commas' })
     .option('bin-list', { ...str, alias: 'B', describe: 'Only these bins, comma separated' })

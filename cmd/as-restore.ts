@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url'
 import { baseParser, run } from './common.js'
 import { AsbError, ErrorCode, UsageError } from '../lib/errors.js'
 import { Cluster } from '../lib/client/cluster.js'
-import { resolveSecret } from '../lib/client/tls.js'
-import type { TlsOptions } from '../lib/client/tls.js'
+import { resolveSecret, tlsOptionsFromArgs } from '../lib/client/tls.js'
+import { addConnectionOptions } from './connection.js'
 import { keyFromBase64, keyFromPem } from '../lib/crypto/key.js'
 import { connectOfficialInfo } from '../lib/restore/aerospike-info.js'
 import { createClientWriter } from '../lib/restore/client-writer.js'
@@ -41,29 +41,11 @@ function parseNow (v: string): number {
 export async function main (argv: string[]): Promise<number> {
   const str = { type: 'string' } as const
   const bool = { type: 'boolean' } as const
-  const args = await baseParser(NAME, argv, `$0 [options] (-i FILE|- | -d DIR | --directory-list A,B)
+  const args = await addConnectionOptions(baseParser(NAME, argv, `$0 [options] (-i FILE|- | -d DIR | --directory-list A,B)
 
 Restore a backup (.asb from asbackup or as-encode, or typed NDJSON from as-scan)
 into an Aerospike cluster with asrestore's options, write policies and counters.`)
-    .parserConfiguration({ 'boolean-negation': false })
-    .option('host', { ...str, alias: 'h', describe: 'Seeds host[:tlsname][:port],... (default 127.0.0.1)' })
-    .option('port', { ...str, alias: 'p', describe: 'Default port (3000)' })
-    .option('user', { ...str, alias: 'U', describe: 'User name' })
-    .option('password', { ...str, alias: 'P', describe: 'Password: env:VAR, file:PATH or literal (no prompt)' })
-    .option('auth', { ...str, alias: 'A', describe: 'INTERNAL, EXTERNAL, EXTERNAL_INSECURE or PKI' })
-    .option('services-alternate', { ...bool, alias: 'S', describe: 'Use alternate access addresses' })
-    .option('tls-enable', { ...bool, describe: 'Use TLS' })
-    .option('tls-name', { ...str, describe: 'Default TLS name' })
-    .option('tls-cafile', { ...str, describe: 'Trusted CA file' })
-    .option('tls-capath', { ...str, describe: 'Trusted CA directory' })
-    .option('tls-protocols', { ...str, describe: 'TLS protocols' })
-    .option('tls-cipher-suite', { ...str, describe: 'TLS cipher list' })
-    .option('tls-crl-check', { ...bool, describe: 'Check the leaf certificate against CRLs' })
-    .option('tls-crl-check-all', { ...bool, describe: 'Check the chain against CRLs' })
-    .option('tls-keyfile', { ...str, describe: 'Client key' })
-    .option('tls-keyfile-password', { ...str, describe: 'Client key password (env:VAR, file:PATH or literal)' })
-    .option('tls-certfile', { ...str, describe: 'Client certificate chain' })
-    .option('tls-cert-blacklist', { ...str, describe: 'Revoked serial numbers file (deprecated)' })
+    .parserConfiguration({ 'boolean-negation': false }), 'Password: env:VAR, file:PATH or literal (no prompt)')
     .option('namespace', { ...str, alias: 'n', describe: 'src[,dst]: check records are in src; write them to dst' })
     .option('input-file', { ...str, alias: ['i', 'input'], describe: 'Backup file, - for stdin' })
     .option('directory', { ...str, alias: 'd', describe: 'Directory of *.asb files' })
@@ -206,22 +188,7 @@ into an Aerospike cluster with asrestore's options, write policies and counters.
     let writer = null
     let batchWrites = false
     if (!opts.validate) {
-      const tls: TlsOptions | undefined = b('tls-enable')
-        ? {
-            enable: true,
-            name: s('tls-name'),
-            cafile: s('tls-cafile'),
-            capath: s('tls-capath'),
-            protocols: s('tls-protocols'),
-            cipherSuite: s('tls-cipher-suite'),
-            keyfile: s('tls-keyfile'),
-            keyfilePassword: s('tls-keyfile-password') === undefined ? undefined : resolveSecret(s('tls-keyfile-password')!, process.env),
-            certfile: s('tls-certfile'),
-            certBlacklist: s('tls-cert-blacklist'),
-            crlCheck: b('tls-crl-check'),
-            crlCheckAll: b('tls-crl-check-all')
-          }
-        : undefined
+      const tls = tlsOptionsFromArgs(a, process.env)
       const user = s('user')
       if (s('password') === '') throw new UsageError('-P without a value would prompt for the password; give it as -P env:VAR, -P file:PATH or -P PASSWORD')
       const password = s('password') === undefined ? undefined : resolveSecret(s('password')!, process.env)

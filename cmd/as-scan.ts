@@ -16,7 +16,8 @@ import { AsbError, ErrorCode, EXIT_FAILURE, EXIT_OK, UsageError, isBrokenPipe } 
 import { buildScanConfig, fingerprint, type RawScanArgs } from '../lib/scan/options.js'
 import { checkFingerprint, loadState, saveState, type ScanState } from '../lib/scan/state.js'
 import { runSession } from '../lib/scan/session.js'
-import { resolveSecret, type TlsOptions } from '../lib/client/tls.js'
+import { resolveSecret, tlsOptionsFromArgs } from '../lib/client/tls.js'
+import { addConnectionOptions, addScanTimeoutOptions } from './connection.js'
 
 const NAME = 'as-scan'
 
@@ -24,31 +25,10 @@ const str = { type: 'string' } as const
 const bool = { type: 'boolean', default: undefined } as const
 
 function parser (argv: string[]) {
-  return baseParser(NAME, argv, '$0 -n NAMESPACE [options] [> out.ndjson]\n\nScan a namespace into typed NDJSON (default) or .asb 3.1 on stdout.')
+  const y = baseParser(NAME, argv, '$0 -n NAMESPACE [options] [> out.ndjson]\n\nScan a namespace into typed NDJSON (default) or .asb 3.1 on stdout.')
     .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
     .strict(false).strictOptions(true)
-    .option('host', { ...str, alias: 'h', describe: 'Seeds: host[:tlsname][:port],... (default 127.0.0.1)' })
-    .option('port', { ...str, alias: 'p', describe: 'Default port (3000)' })
-    .option('user', { ...str, alias: 'U', describe: 'User name' })
-    .option('password', { ...str, alias: 'P', describe: 'Password; no value = prompt; env:VAR, file:PATH' })
-    .option('auth', { ...str, alias: 'A', describe: 'INTERNAL | EXTERNAL | EXTERNAL_INSECURE | PKI' })
-    .option('services-alternate', { ...bool, alias: 'S', describe: 'Use alternate access addresses' })
-    .option('tls-enable', { ...bool, describe: 'Use TLS' })
-    .option('tls-name', { ...str, describe: 'Default TLS name' })
-    .option('tls-cafile', { ...str, describe: 'Trusted CA file' })
-    .option('tls-capath', { ...str, describe: 'Trusted CA directory' })
-    .option('tls-protocols', { ...str, describe: 'TLS protocols' })
-    .option('tls-cipher-suite', { ...str, describe: 'TLS cipher list' })
-    .option('tls-crl-check', { ...bool, describe: 'Check the leaf certificate against CRLs' })
-    .option('tls-crl-check-all', { ...bool, describe: 'Check the chain against CRLs' })
-    .option('tls-keyfile', { ...str, describe: 'Client key' })
-    .option('tls-keyfile-password', { ...str, describe: 'Client key password (env:VAR, file:PATH or literal)' })
-    .option('tls-certfile', { ...str, describe: 'Client certificate chain' })
-    .option('tls-cert-blacklist', { ...str, describe: 'Revoked serial numbers file (deprecated)' })
-    .option('socket-timeout', { ...str, describe: 'Socket idle timeout, ms (10000)' })
-    .option('total-timeout', { ...str, describe: 'Total scan timeout, ms (0 = none)' })
-    .option('max-retries', { ...str, describe: 'Retry rounds (5)' })
-    .option('sleep-between-retries', { ...str, alias: 'retry-delay', describe: 'Pause before a retry, ms (0)' })
+  return addScanTimeoutOptions(addConnectionOptions(y, 'Password; no value = prompt; env:VAR, file:PATH'))
     .option('namespace', { ...str, alias: 'n', describe: 'Namespace (required)' })
     .option('set', { ...str, alias: 's', describe: 'Set(s), comma separated; quote names holding commas' })
     .option('bin-list', { ...str, alias: 'B', describe: 'Only these bins, comma separated' })
@@ -161,22 +141,7 @@ export async function main (argv: string[]): Promise<number> {
   if (cfg.user !== null) {
     password = cfg.password === null || cfg.password === '' ? readPasswordFromTty() : resolveSecret(cfg.password, process.env)
   }
-  const tls: TlsOptions | undefined = b('tls-enable')
-    ? {
-        enable: true,
-        name: s('tls-name'),
-        cafile: s('tls-cafile'),
-        capath: s('tls-capath'),
-        protocols: s('tls-protocols'),
-        cipherSuite: s('tls-cipher-suite'),
-        keyfile: s('tls-keyfile'),
-        keyfilePassword: s('tls-keyfile-password') === undefined ? undefined : resolveSecret(s('tls-keyfile-password')!, process.env),
-        certfile: s('tls-certfile'),
-        certBlacklist: s('tls-cert-blacklist'),
-        crlCheck: b('tls-crl-check'),
-        crlCheckAll: b('tls-crl-check-all')
-      }
-    : undefined
+  const tls = tlsOptionsFromArgs(a, process.env)
 
   // signals: the first stops cleanly (state saved), a second one exits at once
   const stop = new AbortController()

@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url'
 import { baseParser, makeLog, run } from './common.js'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../lib/errors.js'
 import { Cluster } from '../lib/client/cluster.js'
-import { addConnectionOptions, connectionFrom } from '../lib/estimate/connection.js'
+import { connectionFrom } from '../lib/estimate/connection.js'
+import { addConnectionOptions, addScanTimeoutOptions } from './connection.js'
 import { parseSetList, parseIntOption } from '../lib/scan/parse.js'
 import { createDecodeFn } from '../lib/restore/decode.js'
 import { clepochNow } from '../lib/restore/ttl.js'
@@ -28,7 +29,7 @@ function parser (argv: string[]) {
     'Exit 0 when no finding reaches --fail-on (default error), 1 when one does, 2 on usage errors.')
     .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
     .strict(false).strictOptions(true)
-  return addConnectionOptions(y)
+  return addScanTimeoutOptions(addConnectionOptions(y))
     .option('namespace', { ...str, alias: 'n', describe: 'Audit this live namespace (metadata-only scan)' })
     .option('set', { ...str, alias: 's', describe: 'Only these sets, comma separated' })
     .option('target-namespace', { ...str, describe: 'Check a restore of the input into this namespace (its config is read from the cluster)' })

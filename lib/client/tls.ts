@@ -147,3 +147,28 @@ export function buildTlsConnectOptions (o: TlsOptions): ConnectionOptions {
   }
   return opts
 }
+
+/**
+ * TlsOptions from parsed command-line options named as asbackup names them
+ * (`tls-enable`, `tls-name`, `tls-cafile`, ...); undefined without
+ * `tls-enable`. Secrets (`tls-keyfile-password`) resolve through `env`.
+ */
+export function tlsOptionsFromArgs (a: { [k: string]: unknown }, env: Record<string, string | undefined>): TlsOptions | undefined {
+  if (a['tls-enable'] !== true) return undefined
+  const s = (k: string): string | undefined => typeof a[k] === 'string' ? a[k] as string : undefined
+  const password = s('tls-keyfile-password')
+  return {
+    enable: true,
+    name: s('tls-name'),
+    cafile: s('tls-cafile'),
+    capath: s('tls-capath'),
+    protocols: s('tls-protocols'),
+    cipherSuite: s('tls-cipher-suite'),
+    keyfile: s('tls-keyfile'),
+    keyfilePassword: password === undefined ? undefined : resolveSecret(password, env),
+    certfile: s('tls-certfile'),
+    certBlacklist: s('tls-cert-blacklist'),
+    crlCheck: a['tls-crl-check'] === true,
+    crlCheckAll: a['tls-crl-check-all'] === true
+  }
+}
