@@ -5,7 +5,7 @@ import { realpathSync, unlinkSync } from 'node:fs'
 import { once } from 'node:events'
 import { pipeline } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
-import { baseParser, makeLog, openInput, openOutput, run } from './common.js'
+import { baseParser, fileArg, makeLog, openInput, openOutput, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
 import { createZstdCompress, createZstdDecompress } from '../lib/compress/zstd.js'
 import { minorGc } from '../lib/compress/reclaim.js'
@@ -37,8 +37,7 @@ export async function main (argv: string[]): Promise<number> {
     throw new UsageError(`--level must be an integer from ${ZSTD_MIN_LEVEL} to ${ZSTD_MAX_LEVEL}`)
   }
   // yargs 18 parses a lone `-` positional as `true`.
-  const file = args.file === true ? '-' : args.file
-  if (file !== undefined && typeof file !== 'string') throw new UsageError('FILE must be a path or -')
+  const file = fileArg(args.file)
   const input = openInput(file, { highWaterMark: 1024 * 1024 })
   const reclaim = minorGc()
   const stage = args.decompress

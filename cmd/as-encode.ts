@@ -9,7 +9,7 @@ import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { Transform, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { baseParser, makeLog, openInput, openOutput, run } from './common.js'
+import { baseParser, fileArg, makeLog, openInput, openOutput, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
 import type { Token } from '../lib/types.js'
 import { ByteCounter, sniffFormat } from '../lib/format.js'
@@ -42,10 +42,6 @@ function plural (n: number, one: string, many = one + 's'): string {
 }
 
 export async function main (argv: string[]): Promise<number> {
-  // yargs-parser reads a bare `-` as `true`/'': take it out and mean stdin
-  const dash = argv.indexOf('-')
-  const stdinDash = dash !== -1 && (argv.indexOf('--') === -1 || dash < argv.indexOf('--'))
-  if (stdinDash) argv = argv.filter((a, i) => i !== dash)
   const args = await baseParser(NAME, argv, `$0 [options] [FILE|-]
 
 Convert a backup stream between .asb (asbackup format 3.1) and typed NDJSON
@@ -60,10 +56,7 @@ parse only and report counts on stderr.`)
     .parseAsync()
   if (argv.includes('--help') || argv.includes('--version')) return 0
   const log = makeLog(NAME, args.verbose)
-  if (args.file !== undefined && typeof args.file !== 'string') throw new UsageError('FILE must be a path or -')
-  if (stdinDash && args.file !== undefined) throw new UsageError('one input only: FILE or -')
-
-  const input = openInput(stdinDash ? '-' : args.file as string | undefined)
+  const input = openInput(fileArg(args.file))
   const sniffed = await sniffFormat(input.stream)
   const from: Format = args.from ?? sniffed.format
   const to: Format = args.to ?? (from === 'asb' ? 'ndjson' : 'asb')

@@ -6,7 +6,7 @@ import { readFileSync, realpathSync, unlinkSync } from 'node:fs'
 import { once } from 'node:events'
 import { pipeline } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
-import { baseParser, makeLog, openInput, openOutput, run } from './common.js'
+import { baseParser, fileArg, makeLog, openInput, openOutput, run } from './common.js'
 import { AsbError, ErrorCode, UsageError } from '../lib/errors.js'
 import { keyFromBase64, keyFromPem } from '../lib/crypto/key.js'
 import { minorGc } from '../lib/compress/reclaim.js'
@@ -54,8 +54,7 @@ export async function main (argv: string[]): Promise<number> {
     throw new UsageError(`-y ${args.encrypt} needs a key: --encryption-key-file PEM or --encryption-key-env VAR`)
   }
   // yargs 18 parses a lone `-` positional as `true`.
-  const file = args.file === true ? '-' : args.file
-  if (file !== undefined && typeof file !== 'string') throw new UsageError('FILE must be a path or -')
+  const file = fileArg(args.file)
   let key: KeyMaterial
   if (keyEnv !== undefined) {
     const value = process.env[keyEnv]

@@ -5,7 +5,7 @@ import { realpathSync, unlinkSync } from 'node:fs'
 import { once } from 'node:events'
 import { pipeline } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
-import { baseParser, makeLog, openOutput, run } from './common.js'
+import { baseParser, fileArg, makeLog, openOutput, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
 import {
   abortOnSignals, createDownloadStream, createS3Client, formatS3Url, listObjects, MiB, parseS3Url,
@@ -28,8 +28,8 @@ export async function main (argv: string[]): Promise<number> {
   const concurrency = positiveInt('s3-max-async-downloads', args['s3-max-async-downloads'], 1, 1000)
   const chunkSize = positiveInt('s3-chunk-size', args['s3-chunk-size'], 1, 5120) * MiB
   const loc = parseS3Url(String(args.url), { allowEmptyKey: args.list })
-  if (args.file !== undefined && typeof args.file !== 'string') throw new UsageError('FILE must be a path or -')
-  if (args.list && args.file !== undefined) throw new UsageError('--list writes to stdout; no FILE')
+  const file = fileArg(args.file)
+  if (args.list && file !== undefined) throw new UsageError('--list writes to stdout; no FILE')
   const clientOpts = s3ClientOptionsFrom(args, (l) => { log.error(l) }, concurrency)
   if (clientOpts.endpoint !== undefined) process.env.AWS_EC2_METADATA_DISABLED ??= 'true'
   // The SDK's "upgrade to node 22" notice is not ours to print on a pipeline's stderr.
@@ -47,7 +47,7 @@ export async function main (argv: string[]): Promise<number> {
       log.verbose(`${n} keys`)
       return 0
     }
-    const out = openOutput(args.file as string | undefined, { binary: true, force: args.force })
+    const out = openOutput(file, { binary: true, force: args.force })
     const show = progressTargets(args.progress, process.stderr.isTTY === true)
     const progress = new TransferProgress({ ...(show.tty ? { tty: process.stderr } : {}), ...(show.json ? { json: process.stderr } : {}) })
     const say = (msg: string): void => { if (args.verbose) { progress.clearLine(); log.verbose(msg) } }

@@ -2,7 +2,7 @@
 // as-put-s3: stream stdin (or FILE) into one S3 object with multipart upload.
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { baseParser, makeLog, openInput, run } from './common.js'
+import { baseParser, fileArg, makeLog, openInput, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
 import {
   abortOnSignals, createS3Client, formatS3Url, minPartSizeBytes, parseS3Url, parseSize, positiveInt,
@@ -23,7 +23,7 @@ export async function main (argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('--version')) return 0
   const log = makeLog(NAME, args.verbose)
   const loc = parseS3Url(String(args.url))
-  if (args.file !== undefined && typeof args.file !== 'string') throw new UsageError('FILE must be a path or -')
+  const file = fileArg(args.file)
   const minPartSize = minPartSizeBytes(args['s3-min-part-size'])
   const concurrency = positiveInt('s3-max-async-uploads', args['s3-max-async-uploads'], 1, 1000)
   const expectedSize = args['expected-size'] === undefined ? undefined : parseSize('expected-size', args['expected-size'])
@@ -33,7 +33,7 @@ export async function main (argv: string[]): Promise<number> {
   // The SDK's "upgrade to node 22" notice is not ours to print on a pipeline's stderr.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const client = createS3Client(clientOpts)
-  const input = openInput(args.file as string | undefined)
+  const input = openInput(file)
   const { signal, dispose } = abortOnSignals(process)
   const show = progressTargets(args.progress, process.stderr.isTTY === true)
   const progress = new TransferProgress({

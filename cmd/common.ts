@@ -62,6 +62,17 @@ export function baseParser (name: string, argv: string[], usage: string): Argv<{
 }
 
 /**
+ * A `[FILE|-]` positional as yargs hands it over: yargs-parser reads a bare
+ * `-` as '' or true, which both mean stdin/stdout here.
+ */
+export function fileArg (v: unknown): string | undefined {
+  if (v === undefined) return undefined
+  if (v === true || v === '' || v === '-') return '-'
+  if (typeof v === 'string') return v
+  throw new UsageError('FILE must be a path or -')
+}
+
+/**
  * Open FILE, or stdin for '-' / undefined. `highWaterMark` sets the file read
  * size (default 64 KiB); bulk filters pass 1 MiB, since every file read is a
  * thread-pool round trip.

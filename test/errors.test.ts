@@ -1,7 +1,7 @@
 import t from 'tap'
 import { PassThrough } from 'node:stream'
 import { AsbError, ErrorCode, ParseError, UsageError, formatPosition, isBrokenPipe } from '../lib/errors.js'
-import { reportError } from '../cmd/common.js'
+import { fileArg, reportError } from '../cmd/common.js'
 import { nameBytes, nameFromBytes, nameEquals } from '../lib/name.js'
 
 t.test('usage errors exit 2, others 1', async t => {
@@ -39,4 +39,13 @@ t.test('names are strings when valid UTF-8 and bytes otherwise', async t => {
   t.same(nameBytes(bad), Buffer.from([0x61, 0xff]))
   t.ok(nameEquals('a', Buffer.from('a')))
   t.notOk(nameEquals('a', 'b'))
+})
+
+t.test('fileArg maps what yargs makes of a bare - back to -', async t => {
+  t.equal(fileArg(undefined), undefined)
+  t.equal(fileArg(''), '-')
+  t.equal(fileArg(true), '-')
+  t.equal(fileArg('-'), '-')
+  t.equal(fileArg('x.asb'), 'x.asb')
+  t.throws(() => fileArg(3), { message: 'FILE must be a path or -' })
 })

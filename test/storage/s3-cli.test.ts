@@ -42,6 +42,14 @@ t.test('against the fake S3', async (t) => {
     })
   }
 
+  t.test('- means stdin for as-put-s3 and stdout for as-get-s3', async (t) => {
+    const put = await spawnBin('as-put-s3', [...ep, 's3://bucket/dash.asb', '-'], randomStream(1024 * 1024, 9))
+    t.equal(put.code, 0, put.stderr)
+    const get = await spawnBin('as-get-s3', [...ep, 's3://bucket/dash.asb', '-'])
+    t.equal(get.code, 0, get.stderr)
+    t.equal(get.sha, put.inSha, 'the bytes that went in come back')
+  })
+
   t.test('a fatal error exits 1 with one line and leaves no upload behind', async (t) => {
     fake.faults.push({ op: 'UploadPart', status: 403, code: 'AccessDenied', when: (r) => r.query.get('partNumber') === '3' })
     const r = await spawnBin('as-put-s3', [...ep, 's3://bucket/denied.asb'], randomStream(30 * 1024 * 1024, 2))
