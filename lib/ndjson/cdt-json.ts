@@ -8,11 +8,14 @@
 import { isUtf8 } from 'node:buffer'
 import { CDT_PREFIXES, MAX_CDT_DEPTH, isQuietNaN } from '../cdt/msgpack.js'
 import { BYTES_TAG, doubleTag, isIndexKey } from './typed.js'
+import { base64Slice, utf8Slice } from './buf.js'
 
 const NOT_CANONICAL = { notCanonical: true }
 
 class W {
   pos = 0
+  /** Set by str() to the text of a valid-UTF-8 string particle (map keys read it). */
+  text: string | null = null
   constructor (readonly b: Buffer) {}
 
   need (n: number): void {
@@ -45,34 +48,16 @@ class W {
     const e = this.pos + n
     this.pos = e
     if (p === 3) {
-      const text = b.toString('utf8', s, e)
-      if (text.indexOf('\uFFFD') === -1 || isUtf8(b.subarray(s, e))) return JSON.stringify(text)
-      return `{"$str64":"${b.toString('base64', s, e)}"}`
+      const text = utf8Slice(b, s, e)
+      if (text.indexOf('\uFFFD') === -1 || isUtf8(b.subarray(s, e))) { this.text = text; return JSON.stringify(text) }
+      return `{"$str64":"${base64Slice(b, s, e)}"}`
     }
     if (p === 23) {
       if (isUtf8(b.subarray(s, e))) return `{"$geo":${JSON.stringify(b.toString('utf8', s, e))}}`
-      return `{"$geo64":"${b.toString('base64', s, e)}"}`
+      return `{"$geo64":"${base64Slice(b, s, e)}"}`
     }
     if (!CDT_PREFIXES.has(p)) throw NOT_CANONICAL
-    return `{"${BYTES_TAG[p]}":"${b.toString('base64', s, e)}"}`
-  }
-
-  /** The plain-object member name a map key can be, or null. */
-  plainKey (start: number, end: number): string | null {
-    const b = this.b
-    const c = b[start]!
-    let s: number
-    if (c >= 0xa1 && c <= 0xbf) s = start + 1
-    else if (c === 0xd9) s = start + 2
-    else if (c === 0xda) s = start + 3
-    else if (c === 0xdb) s = start + 5
-    else return null
-    if (b[s] !== 3) return null
-    const sub = b.subarray(s + 1, end)
-    if (!isUtf8(sub)) return null
-    const k = sub.toString('utf8')
-    if (k.charCodeAt(0) === 36 || isIndexKey(k)) return null
-    return k
+    return `{"${BYTES_TAG[p]}":"${base64Slice(b, s, e)}"}`
   }
 
   marker (): number | null {
@@ -117,42 +102,39 @@ class W {
         i = 1
       }
     }
-    const keys: string[] = []
-    const vals: string[] = []
+    // both forms are built as we go (the pairs form is dropped when every
+    // key can be a plain member name); a key is read once
     let plain = true
+    let sp = '{'
+    let sq = '['
+    const names: string[] = []
     let seen: Set<string> | null = null
     for (let k = i; k < n; k++) {
-      const ks = this.pos
+      const c = this.b[this.pos]
+      this.text = null
       const kj = this.value(depth + 1)
+      // a str key: text is that key's (nothing nested could have set it)
+      const t = (c !== undefined && ((c >= 0xa1 && c <= 0xbf) || c === 0xd9 || c === 0xda || c === 0xdb)) ? (this.text as string | null) : null
+      const vj = this.value(depth + 1)
       if (plain) {
-        const pk = this.plainKey(ks, this.pos)
-        if (pk === null) plain = false
+        if (t === null || t.charCodeAt(0) === 36 /* $ */ || isIndexKey(t) || hasName(names, seen, t)) plain = false
         else {
-          if (seen === null) seen = new Set()
-          if (seen.has(pk)) plain = false
-          else { seen.add(pk); keys.push(JSON.stringify(pk)); vals.push(this.value(depth + 1)); continue }
+          names.push(t)
+          if (seen !== null) seen.add(t)
+          else if (names.length > 16) seen = new Set(names)
+          if (k > i) sp += ','
+          sp += kj + ':' + vj
         }
-        // from here on the pairs form; the earlier keys' JSON is the same in both forms
       }
-      keys.push(kj)
-      vals.push(this.value(depth + 1))
+      if (k > i) sq += ','
+      sq += '[' + kj + ',' + vj + ']'
     }
     let s: string
     if (plain) {
-      s = '{'
-      for (let j = 0; j < keys.length; j++) {
-        if (j > 0) s += ','
-        s += keys[j] + ':' + vals[j]
-      }
-      s += '}'
+      s = sp + '}'
       if (flags === null) return s
     } else {
-      s = '['
-      for (let j = 0; j < keys.length; j++) {
-        if (j > 0) s += ','
-        s += '[' + keys[j] + ',' + vals[j] + ']'
-      }
-      s += ']'
+      s = sq + ']'
       if (flags === null) return `{"$map":${s}}`
     }
     return `{"$map":${s},"$flags":${flags}}`
@@ -198,6 +180,12 @@ class W {
     }
     throw NOT_CANONICAL
   }
+}
+
+function hasName (names: string[], seen: Set<string> | null, t: string): boolean {
+  if (seen !== null) return seen.has(t)
+  for (let i = 0; i < names.length; i++) if (names[i] === t) return true
+  return false
 }
 
 /**

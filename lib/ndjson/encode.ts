@@ -11,6 +11,7 @@ import { isUtf8 } from 'node:buffer'
 import type { Bin, Header, Name, Record, SIndex, Token, Udf } from '../types.js'
 import { AsbError, ErrorCode } from '../errors.js'
 import { nameToString } from '../name.js'
+import { base64Slice, utf8Write } from './buf.js'
 import { binKey, escapedBinKey, isIndexKey, nameJson, valueToJson, voidTimeToIso } from './typed.js'
 
 export interface NdjsonEncodeOptions {
@@ -75,7 +76,7 @@ function recordJson (r: Record, relaxed: boolean): string {
     ns = lastNsJson
     set = lastSetJson
   }
-  let line = `{"namespace":${ns},"set":${set},"key":${r.key === null ? 'null' : valueToJson(r.key, relaxed)},"digest":"${r.digest.toString('base64')}","generation":${r.generation},"expiration":`
+  let line = `{"namespace":${ns},"set":${set},"key":${r.key === null ? 'null' : valueToJson(r.key, relaxed)},"digest":"${base64Slice(r.digest, 0, r.digest.length)}","generation":${r.generation},"expiration":`
   const exp = voidTimeToIso(r.voidTime)
   line += exp === null ? 'null' : `"${exp}"`
   line += ',"bins":{'
@@ -190,7 +191,7 @@ export class NdjsonEncoder extends Transform {
       if (this.#off > 0) this.#push()
       if (need > this.#buf.length) this.#buf = Buffer.allocUnsafe(need)
     }
-    this.#off += this.#buf.write(line, this.#off, 'utf8')
+    this.#off += utf8Write(this.#buf, line, this.#off)
     this.#buf[this.#off++] = 0x0a
     if (this.#off >= NDJSON_BATCH_BYTES || this.readableLength >= this.readableHighWaterMark) {
       this.#push()

@@ -23,6 +23,7 @@ import { AsbError, ErrorCode } from '../errors.js'
 import { decodeCdt, CdtError, Writer } from '../cdt/msgpack.js'
 import { cdtToCanonicalJson } from './cdt-json.js'
 import type { CdtNode } from '../cdt/msgpack.js'
+import { base64Slice, utf8Slice } from './buf.js'
 
 /** A reason without position; the line decoder adds file and line. */
 export class TypedJsonError extends Error {
@@ -88,10 +89,10 @@ function intJson (v: bigint, relaxed: boolean): string {
 }
 
 function stringJson (b: Buffer, relaxed: boolean): string {
-  const s = b.toString('utf8')
+  const s = utf8Slice(b, 0, b.length)
   // invalid UTF-8 always decodes with U+FFFD: check validity only then
   if (relaxed || s.indexOf('\uFFFD') === -1 || isUtf8(b)) return JSON.stringify(s)
-  return `{"$str64":"${b.toString('base64')}"}`
+  return `{"$str64":"${base64Slice(b, 0, b.length)}"}`
 }
 
 function geoJson (b: Buffer, relaxed: boolean): string {
@@ -107,8 +108,8 @@ function geoJson (b: Buffer, relaxed: boolean): string {
 }
 
 function bytesJson (p: number, b: Buffer, relaxed: boolean): string {
-  if (relaxed) return `"${b.toString('base64')}"`
-  return `{"${BYTES_TAG[p]}":"${b.toString('base64')}"}`
+  if (relaxed) return `"${base64Slice(b, 0, b.length)}"`
+  return `{"${BYTES_TAG[p]}":"${base64Slice(b, 0, b.length)}"}`
 }
 
 /** JSON text of a bin value (or key). */
