@@ -8,7 +8,7 @@
 //   indexes, UDFs, namespace config -> the official aerospike client (info)
 import { appendFileSync, readFileSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { baseParser, run } from './common.js'
+import { baseParser, readPasswordFromTty, run } from './common.js'
 import { AsbError, ErrorCode, UsageError } from '../lib/errors.js'
 import { Cluster } from '../lib/client/cluster.js'
 import { resolveSecret, tlsOptionsFromArgs } from '../lib/client/tls.js'
@@ -45,7 +45,7 @@ export async function main (argv: string[]): Promise<number> {
 
 Restore a backup (.asb from asbackup or as-encode, or typed NDJSON from as-scan)
 into an Aerospike cluster with asrestore's options, write policies and counters.`)
-    .parserConfiguration({ 'boolean-negation': false }), 'Password: env:VAR, file:PATH or literal (no prompt)')
+    .parserConfiguration({ 'boolean-negation': false }), 'Password; no value = prompt; env:VAR, file:PATH or literal')
     .option('namespace', { ...str, alias: 'n', describe: 'src[,dst]: check records are in src; write them to dst' })
     .option('input-file', { ...str, alias: ['i', 'input'], describe: 'Backup file, - for stdin' })
     .option('directory', { ...str, alias: 'd', describe: 'Directory of *.asb files' })
@@ -190,8 +190,8 @@ into an Aerospike cluster with asrestore's options, write policies and counters.
     if (!opts.validate) {
       const tls = tlsOptionsFromArgs(a, process.env)
       const user = s('user')
-      if (s('password') === '') throw new UsageError('-P without a value would prompt for the password; give it as -P env:VAR, -P file:PATH or -P PASSWORD')
-      const password = s('password') === undefined ? undefined : resolveSecret(s('password')!, process.env)
+      // -P without a value prompts on the terminal, as asrestore does
+      const password = s('password') === undefined ? undefined : s('password') === '' ? readPasswordFromTty() : resolveSecret(s('password')!, process.env)
       const auth = s('auth')?.toUpperCase()
       info = await connectOfficialInfo({
         hosts: host, port, user, password, auth, tls, tlsName: s('tls-name'), servicesAlternate: b('services-alternate'), timeoutMs: opts.timeout

@@ -6,12 +6,11 @@
 //   cluster --info--> header, sindexes, UDFs ─┐
 //   cluster --partition scans (-w jobs)-------┴─> encode ─> batches ─> out
 //                                                   └─ committed state ─> --state-file
-import { openSync, readSync, writeSync, realpathSync, truncateSync, closeSync, statSync, createWriteStream, existsSync } from 'node:fs'
+import { realpathSync, truncateSync, statSync, createWriteStream, existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { spawnSync } from 'node:child_process'
 import { pathToFileURL } from 'node:url'
 import type { Writable } from 'node:stream'
-import { baseParser, makeLog, reportError, run } from './common.js'
+import { baseParser, makeLog, readPasswordFromTty, reportError, run } from './common.js'
 import { AsbError, ErrorCode, EXIT_FAILURE, EXIT_OK, UsageError, isBrokenPipe } from '../lib/errors.js'
 import { buildScanConfig, fingerprint, type RawScanArgs } from '../lib/scan/options.js'
 import { checkFingerprint, loadState, saveState, type ScanState } from '../lib/scan/state.js'
@@ -57,34 +56,6 @@ function parser (argv: string[]) {
     .option('machine', { ...str, alias: 'm', describe: 'Append asbackup PROGRESS:/REMAINING:/SUMMARY: lines to FILE' })
 }
 
-function readPasswordFromTty (): string {
-  // asbackup prompts with getpass(); we read one line from the terminal with echo off
-  let fd: number
-  try {
-    fd = openSync('/dev/tty', 'r+')
-  } catch {
-    throw new UsageError('a password is needed but there is no terminal to prompt on; use -P env:VAR or -P file:PATH')
-  }
-  try {
-    const w = (s: string): void => { try { writeSync(fd, s) } catch { /* ignore */ } }
-    w('Enter Password: ')
-    spawnSync('stty', ['-echo'], { stdio: [fd, 'ignore', 'ignore'] })
-    const buf = Buffer.alloc(1024)
-    let line = ''
-    for (;;) {
-      let n = 0
-      try { n = readSync(fd, buf, 0, buf.length, null) } catch { break }
-      if (n <= 0) break
-      line += buf.toString('utf8', 0, n)
-      if (line.includes('\n')) break
-    }
-    spawnSync('stty', ['echo'], { stdio: [fd, 'ignore', 'ignore'] })
-    w('\n')
-    return line.split(/\r?\n/)[0]
-  } finally {
-    closeSync(fd)
-  }
-}
 
 
 export async function main (argv: string[]): Promise<number> {

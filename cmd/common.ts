@@ -6,7 +6,8 @@
 //   - exit 0 ok, 1 runtime failure, 2 usage error (lib/errors.ts);
 //   - -v/--verbose, --version, --help on every binary.
 // This file is the only place besides each cmd/ file that touches process.*.
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs'
+import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, readSync, writeSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
 import yargs from 'yargs'
 import type { Argv } from 'yargs'
@@ -130,4 +131,34 @@ export function reportError (name: string, err: unknown, stderr: Writable = proc
   }
   stderr.write(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
   return EXIT_FAILURE
+}
+
+/** Prompt for a password on the terminal with echo off, as asbackup/asrestore do for -P without a value. */
+export function readPasswordFromTty (): string {
+  // asbackup prompts with getpass(); we read one line from the terminal with echo off
+  let fd: number
+  try {
+    fd = openSync('/dev/tty', 'r+')
+  } catch {
+    throw new UsageError('a password is needed but there is no terminal to prompt on; use -P env:VAR or -P file:PATH')
+  }
+  try {
+    const w = (s: string): void => { try { writeSync(fd, s) } catch { /* ignore */ } }
+    w('Enter Password: ')
+    spawnSync('stty', ['-echo'], { stdio: [fd, 'ignore', 'ignore'] })
+    const buf = Buffer.alloc(1024)
+    let line = ''
+    for (;;) {
+      let n = 0
+      try { n = readSync(fd, buf, 0, buf.length, null) } catch { break }
+      if (n <= 0) break
+      line += buf.toString('utf8', 0, n)
+      if (line.includes('\n')) break
+    }
+    spawnSync('stty', ['echo'], { stdio: [fd, 'ignore', 'ignore'] })
+    w('\n')
+    return line.split(/\r?\n/)[0]
+  } finally {
+    closeSync(fd)
+  }
 }

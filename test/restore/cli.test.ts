@@ -92,3 +92,12 @@ t.test('indexes and UDFs through the official client; identical indexes match on
   t.equal(s.inserted, goldenRecs.filter((x) => x.generation > 1).length, 'the others are written again')
   writeFileSync(join(tmp, 'stderr.txt'), again.stderr)
 })
+
+t.test('-P without a value prompts; with no terminal to prompt on it is a usage error', async (t) => {
+  // setsid drops the controlling terminal, as under cron or CI
+  const { spawnSync } = await import('node:child_process')
+  const { bin } = await import('../helpers.js')
+  const r = spawnSync('setsid', [process.execPath, bin('as-restore'), '-h', '127.0.0.1:9', '-U', 'admin', '-P', '-i', golden], { input: '', timeout: 30_000 })
+  t.equal(r.status, 2)
+  t.match(r.stderr.toString(), /as-restore: a password is needed but there is no terminal to prompt on; use -P env:VAR or -P file:PATH\n/)
+})
