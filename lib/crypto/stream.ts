@@ -63,10 +63,21 @@ const NOT_ENCRYPTED_KINDS: ReadonlySet<DataKind> = new Set<DataKind>(['asb', 'zs
 /** Bytes collected before the decryptor decides anything. */
 const SNIFF_BYTES = AEAD_HEADER_SIZE
 
+/**
+ * Input chunks smaller than COALESCE_DIRECT are gathered into blocks of
+ * COALESCE_BLOCK bytes before the cipher sees them: a pipe hands us 64 KiB
+ * at a time, and every cipher.update() and push() has a fixed cost. The
+ * cores consume their input synchronously, so one block buffer is reused.
+ */
+const COALESCE_BLOCK = 1024 * 1024
+const COALESCE_DIRECT = 256 * 1024
+
 class CoreTransform extends Transform {
   protected core: CipherCore | null
   readonly #emit: Emit = (b) => { this.push(b) }
   readonly #reclaim: Reclaimer
+  #block: Buffer | null = null
+  #blockLen = 0
 
   constructor (core: CipherCore | null, reclaim?: () => void) {
     super({ readableHighWaterMark: STREAM_HIGH_WATER_MARK, writableHighWaterMark: STREAM_HIGH_WATER_MARK })
@@ -82,14 +93,43 @@ class CoreTransform extends Transform {
     this.core!.final(this.#emit)
   }
 
+  /** feed() through the block buffer (only once a core is there: see DecryptTransform). */
+  #gather (chunk: Buffer): void {
+    let i = 0
+    while (i < chunk.length) {
+      if (this.#blockLen === 0 && chunk.length - i >= COALESCE_DIRECT) {
+        this.feed(i === 0 ? chunk : chunk.subarray(i))
+        return
+      }
+      this.#block ??= Buffer.allocUnsafe(COALESCE_BLOCK)
+      const n = chunk.copy(this.#block, this.#blockLen, i)
+      this.#blockLen += n
+      i += n
+      if (this.#blockLen === COALESCE_BLOCK) this.#drainBlock()
+    }
+  }
+
+  #drainBlock (): void {
+    if (this.#blockLen === 0) return
+    const len = this.#blockLen
+    this.#blockLen = 0
+    this.feed(this.#block!.subarray(0, len))
+  }
+
   override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#reclaim.count(chunk.length)
-    try { this.feed(chunk) } catch (err) { cb(err as Error); return }
+    try {
+      if (this.core === null) this.feed(chunk)
+      else this.#gather(chunk)
+    } catch (err) { cb(err as Error); return }
     cb()
   }
 
   override _flush (cb: TransformCallback): void {
-    try { this.finish() } catch (err) { cb(err as Error); return }
+    try {
+      this.#drainBlock()
+      this.finish()
+    } catch (err) { cb(err as Error); return }
     cb()
   }
 }
