@@ -88,9 +88,10 @@ function toRecord (o: Obj, exact: boolean): Record {
   const bins: Bin[] = new Array(names.length)
   for (let i = 0; i < names.length; i++) {
     const k = names[i]!
-    const v = jsonToValue(binsObj[k], `bins.${k}`, exact) as Bin
-    v.name = binNameFromKey(k)
-    bins[i] = v
+    const v = jsonToValue(binsObj[k], 'bins', exact, k)
+    // a fresh {name, type, value}: adding `name` to v would give every bin a
+    // second shape and a property store (bench/ndjson/ndjson.bench.ts)
+    bins[i] = { name: binNameFromKey(k), type: v.type, value: v.value } as Bin
   }
   return { kind: 'record', namespace, set, key, digest, generation, voidTime, bins }
 }

@@ -23,7 +23,7 @@ import { AsbError, ErrorCode } from '../errors.js'
 import { decodeCdt, CdtError, Writer } from '../cdt/msgpack.js'
 import { cdtToCanonicalJson } from './cdt-json.js'
 import type { CdtNode } from '../cdt/msgpack.js'
-import { base64Slice, utf8Slice } from './buf.js'
+import { base64Bytes, base64Slice, utf8Bytes as slabUtf8, utf8Slice } from './buf.js'
 
 /** A reason without position; the line decoder adds file and line. */
 export class TypedJsonError extends Error {
@@ -381,18 +381,18 @@ export function isBase64 (s: string): boolean {
  * promises means there was one. (A regex test costs more than the decode:
  * bench/ndjson/ndjson.bench.ts.) The URL-safe `-` and `_` decode like `+` and `/`.
  */
-export function fromBase64 (s: unknown, what: string): Buffer {
-  if (typeof s !== 'string' || (s.length & 3) !== 0) throw new TypedJsonError(`${what}: expected a base64 string`)
+export function fromBase64 (s: unknown, what: string, member?: string): Buffer {
+  if (typeof s !== 'string' || (s.length & 3) !== 0) throw new TypedJsonError(`${member === undefined ? what : `${what}.${member}`}: expected a base64 string`)
   const n = s.length
   const pad = n === 0 ? 0 : s.charCodeAt(n - 1) !== 61 ? 0 : s.charCodeAt(n - 2) !== 61 ? 1 : 2
-  const buf = Buffer.from(s, 'base64')
-  if (buf.length !== (n / 4) * 3 - pad || (pad > 0 && s.indexOf('=') !== n - pad)) throw new TypedJsonError(`${what}: expected a base64 string`)
+  const buf = base64Bytes(s, pad)
+  if (buf.length !== (n / 4) * 3 - pad || (pad > 0 && s.indexOf('=') !== n - pad)) throw new TypedJsonError(`${member === undefined ? what : `${what}.${member}`}: expected a base64 string`)
   return buf
 }
 
 function utf8Bytes (s: string, what: string): Buffer {
   if (!wellFormed(s)) throw new TypedJsonError(`${what}: string has a lone surrogate (use {"$str64": ...} for bytes that are not UTF-8)`)
-  return Buffer.from(s, 'utf8')
+  return slabUtf8(s)
 }
 
 /** A name field: a string or {"$str64": base64}. */
@@ -436,13 +436,13 @@ function parseDoubleTag (s: unknown, what: string): number {
   throw new TypedJsonError(`${what}: expected a number or "NaN", "-NaN", "Infinity", "-Infinity", "-0"`)
 }
 
-function intOf (j: number | bigint, exact: boolean, what: string): bigint | null {
+function intOf (j: number | bigint, exact: boolean, parent: string, sub: string | null): bigint | null {
   // null: a double
   if (typeof j === 'bigint') return j
   if (exact) return null
   if (!Number.isInteger(j)) return null
   if (j <= 9007199254740991 && j >= -9007199254740991) return BigInt(j)
-  throw new NeedExactParse(what)
+  throw new NeedExactParse(pathOf(parent, sub))
 }
 
 function flagsOf (o: { [k: string]: unknown }, what: string): number | null {
@@ -456,6 +456,13 @@ function flagsOf (o: { [k: string]: unknown }, what: string): number | null {
 function checkMembers (o: { [k: string]: unknown }, allowed: string[], what: string): void {
   for (const k in o) {
     if (!allowed.includes(k)) throw new TypedJsonError(`${what}: unexpected member ${JSON.stringify(k)} beside ${JSON.stringify(allowed[0])}`)
+  }
+}
+
+/** checkMembers(o, [tag], what) without the array. */
+function checkOnly (o: { [k: string]: unknown }, tag: string, what: string): void {
+  for (const k in o) {
+    if (k !== tag) throw new TypedJsonError(`${what}: unexpected member ${JSON.stringify(k)} beside ${JSON.stringify(tag)}`)
   }
 }
 
@@ -480,12 +487,14 @@ const packer = new Writer(PACKER_SLAB)
  * A bin value (or user key) from parsed JSON. `exact`: the JSON came from the
  * exact parser (integral literals are bigints, other numbers doubles).
  */
-export function jsonToValue (j: unknown, what: string, exact = false): Value {
+export function jsonToValue (j: unknown, parent: string, exact = false, sub: string | null = null): Value {
   switch (typeof j) {
-    case 'string': return { type: Particle.STRING, value: utf8Bytes(j, what) }
+    case 'string':
+      if (!wellFormed(j)) throw new TypedJsonError(`${pathOf(parent, sub)}: string has a lone surrogate (use {"$str64": ...} for bytes that are not UTF-8)`)
+      return { type: Particle.STRING, value: slabUtf8(j) }
     case 'number':
     case 'bigint': {
-      const i = intOf(j, exact, what)
+      const i = intOf(j, exact, parent, sub)
       // integral numbers beyond int64 can only be doubles (relaxed output writes 1e+300 so)
       if (i === null || i < INT64_MIN || i > INT64_MAX) return { type: Particle.DOUBLE, value: Number(j) }
       return { type: Particle.INTEGER, value: i }
@@ -493,6 +502,7 @@ export function jsonToValue (j: unknown, what: string, exact = false): Value {
     case 'boolean': return { type: Particle.BOOL, value: j }
     case 'object': {
       if (j === null) return { type: Particle.NIL, value: null }
+      const what = pathOf(parent, sub)
       if (Array.isArray(j)) return { type: Particle.LIST, value: packed(j, what, exact) }
       const o = j as { [k: string]: unknown }
       const tag = tagOf(o)
@@ -525,13 +535,13 @@ export function jsonToValue (j: unknown, what: string, exact = false): Value {
       }
     }
   }
-  throw new TypedJsonError(`${what}: unexpected JSON value`)
+  throw new TypedJsonError(`${pathOf(parent, sub)}: unexpected JSON value`)
 }
 
 function packed (j: unknown, what: string, exact: boolean): Buffer {
   // a value left half-written by an error is overwritten
   packer.pos = packer.start
-  pack(packer, j, what, exact)
+  pack(packer, j, what, null, exact)
   const out = packer.slice()
   if (packer.buf.length > PACKER_SLAB * 16) {
     // a huge value grew the slab: leave it to that value
@@ -546,16 +556,22 @@ export function jsonToNode (j: unknown, what: string, exact = false): CdtNode {
   return decodeCdt(packed(j, what, exact))
 }
 
-function pack (w: Writer, j: unknown, what: string, exact: boolean): void {
+/** The path of an element for messages: built only when needed (an error, or a container's elements). */
+function pathOf (parent: string, sub: string | number | null): string {
+  return sub === null ? parent : typeof sub === 'number' ? `${parent}[${sub}]` : `${parent}.${sub}`
+}
+
+/** Packs j, the element `sub` (index, member name, or null for itself) of `parent`. */
+function pack (w: Writer, j: unknown, parent: string, sub: string | number | null, exact: boolean): void {
   switch (typeof j) {
     case 'string':
-      if (!wellFormed(j)) throw new TypedJsonError(`${what}: string has a lone surrogate (use {"$str64": ...} for bytes that are not UTF-8)`)
+      if (!wellFormed(j)) throw new TypedJsonError(`${pathOf(parent, sub)}: string has a lone surrogate (use {"$str64": ...} for bytes that are not UTF-8)`)
       w.str(Particle.STRING, j)
       return
     case 'number':
       if (!exact && Number.isInteger(j)) {
         if (j <= 9007199254740991 && j >= -9007199254740991) { w.intNum(j); return }
-        throw new NeedExactParse(what)
+        throw new NeedExactParse(pathOf(parent, sub))
       }
       w.double(j)
       return
@@ -566,9 +582,10 @@ function pack (w: Writer, j: unknown, what: string, exact: boolean): void {
     case 'boolean': w.byte(j ? 0xc3 : 0xc2); return
     case 'object': {
       if (j === null) { w.byte(0xc0); return }
+      const what = pathOf(parent, sub)
       if (Array.isArray(j)) {
         w.listHeader(j.length, null)
-        for (let i = 0; i < j.length; i++) pack(w, j[i], `${what}[${i}]`, exact)
+        for (let i = 0; i < j.length; i++) pack(w, j[i], what, i, exact)
         return
       }
       const o = j as { [k: string]: unknown }
@@ -581,7 +598,7 @@ function pack (w: Writer, j: unknown, what: string, exact: boolean): void {
           checkMembers(o, ['$list', '$flags'], what)
           if (!Array.isArray(v)) throw new TypedJsonError(`${wt}: expected an array`)
           w.listHeader(v.length, flagsOf(o, what))
-          for (let i = 0; i < v.length; i++) pack(w, v[i], `${wt}[${i}]`, exact)
+          for (let i = 0; i < v.length; i++) pack(w, v[i], wt, i, exact)
           return
         }
         case '$map': {
@@ -592,8 +609,9 @@ function pack (w: Writer, j: unknown, what: string, exact: boolean): void {
             for (let i = 0; i < v.length; i++) {
               const pair = v[i]
               if (!Array.isArray(pair) || pair.length !== 2) throw new TypedJsonError(`${wt}[${i}]: expected a [key, value] pair`)
-              pack(w, pair[0], `${wt}[${i}][0]`, exact)
-              pack(w, pair[1], `${wt}[${i}][1]`, exact)
+              const pw = `${wt}[${i}]`
+              pack(w, pair[0], pw, 0, exact)
+              pack(w, pair[1], pw, 1, exact)
             }
             return
           }
@@ -607,7 +625,7 @@ function pack (w: Writer, j: unknown, what: string, exact: boolean): void {
       return
     }
   }
-  throw new TypedJsonError(`${what}: unexpected JSON value`)
+  throw new TypedJsonError(`${pathOf(parent, sub)}: unexpected JSON value`)
 }
 
 function packPlainMap (w: Writer, o: { [k: string]: unknown }, flags: number | null, what: string, exact: boolean): void {
@@ -617,39 +635,38 @@ function packPlainMap (w: Writer, o: { [k: string]: unknown }, flags: number | n
     if (k.charCodeAt(0) === 36) throw new TypedJsonError(`${what}: map key ${JSON.stringify(k)} starts with "$"; use {"$map": [[key, value], ...]}`)
     if (!wellFormed(k)) throw new TypedJsonError(`${what}: map key has a lone surrogate`)
     w.str(Particle.STRING, k)
-    pack(w, o[k], `${what}.${k}`, exact)
+    pack(w, o[k], what, k, exact)
   }
 }
 
 /** A scalar tag object ($int, $double, $float32, $str64, $geo, $geo64, bytes tags). */
 function taggedScalar (o: { [k: string]: unknown }, tag: string, what: string): CdtNode {
-  const w = `${what}.${tag}`
   const v = o[tag]
   switch (tag) {
     case '$int':
-      checkMembers(o, ['$int'], what)
-      return { t: 'int', v: parseBigInt(v, w, INT64_MIN, UINT64_MAX) }
+      checkOnly(o, tag, what)
+      return { t: 'int', v: parseBigInt(v, `${what}.${tag}`, INT64_MIN, UINT64_MAX) }
     case '$double':
-      checkMembers(o, ['$double'], what)
-      return { t: 'double', v: parseDoubleTag(v, w) }
+      checkOnly(o, tag, what)
+      return { t: 'double', v: parseDoubleTag(v, `${what}.${tag}`) }
     case '$float32':
-      checkMembers(o, ['$float32'], what)
-      return { t: 'float32', v: Math.fround(parseDoubleTag(v, w)) }
+      checkOnly(o, tag, what)
+      return { t: 'float32', v: Math.fround(parseDoubleTag(v, `${what}.${tag}`)) }
     case '$str64':
-      checkMembers(o, ['$str64'], what)
-      return { t: 'bytes', p: Particle.STRING, v: fromBase64(v, w) }
+      checkOnly(o, tag, what)
+      return { t: 'bytes', p: Particle.STRING, v: fromBase64(v, what, tag) }
     case '$geo':
-      checkMembers(o, ['$geo'], what)
-      if (typeof v !== 'string') throw new TypedJsonError(`${w}: expected the GeoJSON text as a string`)
-      return { t: 'bytes', p: Particle.GEOJSON, v: utf8Bytes(v, w) }
+      checkOnly(o, tag, what)
+      if (typeof v !== 'string') throw new TypedJsonError(`${what}.${tag}: expected the GeoJSON text as a string`)
+      return { t: 'bytes', p: Particle.GEOJSON, v: utf8Bytes(v, `${what}.${tag}`) }
     case '$geo64':
-      checkMembers(o, ['$geo64'], what)
-      return { t: 'bytes', p: Particle.GEOJSON, v: fromBase64(v, w) }
+      checkOnly(o, tag, what)
+      return { t: 'bytes', p: Particle.GEOJSON, v: fromBase64(v, what, tag) }
   }
   const p = TAG_BYTES.get(tag)
   if (p !== undefined) {
-    checkMembers(o, [tag], what)
-    return { t: 'bytes', p, v: fromBase64(v, w) }
+    checkOnly(o, tag, what)
+    return { t: 'bytes', p, v: fromBase64(v, what, tag) }
   }
   throw new TypedJsonError(`${what}: unknown tag ${JSON.stringify(tag)}`)
 }
