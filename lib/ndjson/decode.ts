@@ -169,7 +169,6 @@ function jsonError (err: unknown): string {
  * One NDJSON line -> Token. Throws ParseError naming file and line (1-based).
  */
 export function parseNdjsonLine (line: string, lineNo: number, file?: string): Token {
-  const pos = { file, line: lineNo }
   let j: unknown
   try {
     j = JSON.parse(line)
@@ -178,22 +177,22 @@ export function parseNdjsonLine (line: string, lineNo: number, file?: string): T
     try {
       parseExactJson(line)
     } catch (e2) {
-      if (e2 instanceof JsonSyntaxError) throw new ParseError(`invalid JSON: ${e2.message}`, pos)
+      if (e2 instanceof JsonSyntaxError) throw new ParseError(`invalid JSON: ${e2.message}`, { file, line: lineNo })
     }
-    throw new ParseError(jsonError(err), pos)
+    throw new ParseError(jsonError(err), { file, line: lineNo })
   }
   try {
     return toToken(j, false)
   } catch (err) {
-    if (err instanceof TypedJsonError) throw new ParseError(err.message, pos)
+    if (err instanceof TypedJsonError) throw new ParseError(err.message, { file, line: lineNo })
     if (!(err instanceof NeedExactParse)) throw err
   }
   // slow path: an integer literal beyond 2^53-1
   try {
     return toToken(parseExactJson(line), true)
   } catch (err) {
-    if (err instanceof TypedJsonError) throw new ParseError(err.message, pos)
-    if (err instanceof JsonSyntaxError) throw new ParseError(`invalid JSON: ${err.message}`, pos)
+    if (err instanceof TypedJsonError) throw new ParseError(err.message, { file, line: lineNo })
+    if (err instanceof JsonSyntaxError) throw new ParseError(`invalid JSON: ${err.message}`, { file, line: lineNo })
     throw err
   }
 }

@@ -467,14 +467,15 @@ function checkOnly (o: { [k: string]: unknown }, tag: string, what: string): voi
 }
 
 function tagOf (o: { [k: string]: unknown }): string | null {
+  // the main tag is the one that is not a modifier; else the first modifier
+  let modifier: string | null = null
   for (const k in o) {
     if (k.charCodeAt(0) === 36) {
-      // the main tag is the one that is not a modifier
       if (k !== '$flags' && k !== '$type') return k
+      modifier ??= k
     }
   }
-  for (const k in o) if (k.charCodeAt(0) === 36) return k
-  return null
+  return modifier
 }
 
 // One shared writer packs every list/map read from JSON straight to msgpack
