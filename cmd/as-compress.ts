@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url'
 import { baseParser, fileArg, makeLog, openInput, openOutput, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
 import { createZstdCompress, createZstdDecompress } from '../lib/compress/zstd.js'
-import { minorGc } from '../lib/compress/reclaim.js'
+import { minorGc, primeAllocator } from '../lib/compress/reclaim.js'
 import { ZSTD_DEFAULT_LEVEL, ZSTD_MAX_LEVEL, ZSTD_MIN_LEVEL } from '../lib/compress/constants.js'
 
 const NAME = 'as-compress'
@@ -40,6 +40,7 @@ export async function main (argv: string[]): Promise<number> {
   const file = fileArg(args.file)
   const input = openInput(file, { highWaterMark: 1024 * 1024 })
   const reclaim = minorGc()
+  primeAllocator(reclaim)
   const stage = args.decompress
     ? createZstdDecompress({ file: input.name, reclaim })
     : createZstdCompress({ level, checksum: args.check, reclaim })

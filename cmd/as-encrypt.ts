@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url'
 import { baseParser, fileArg, makeLog, openInput, openOutput, run } from './common.js'
 import { AsbError, ErrorCode, UsageError } from '../lib/errors.js'
 import { keyFromBase64, keyFromPem } from '../lib/crypto/key.js'
-import { minorGc } from '../lib/compress/reclaim.js'
+import { minorGc, primeAllocator } from '../lib/compress/reclaim.js'
 import type { KeyMaterial } from '../lib/crypto/key.js'
 import { createDecryptStream, createEncryptStream, ENCRYPT_MODES } from '../lib/crypto/stream.js'
 import type { EncryptMode } from '../lib/crypto/stream.js'
@@ -66,6 +66,7 @@ export async function main (argv: string[]): Promise<number> {
   const mode = args.encrypt as EncryptMode
   const input = openInput(file, { highWaterMark: 1024 * 1024 })
   const reclaim = minorGc()
+  primeAllocator(reclaim)
   const stage = args.decrypt
     ? createDecryptStream({
       mode, key, file: input.name, force: args.force, reclaim,
