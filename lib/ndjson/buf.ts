@@ -72,3 +72,21 @@ export function base64Bytes (s: string, pad: number): Buffer {
   room(max)
   return take(raw ? (slab as unknown as RawBuffer).base64Write(s, slabOff, max) : slab.write(s, slabOff, max, 'base64'))
 }
+
+/**
+ * The text of b[start, end) when it is at most 12 bytes of printable ASCII
+ * other than '"' and '\\' (JSON.stringify of it is then just the text in
+ * quotes), else null. Map keys, tags and short values are built here
+ * without utf8Slice, a U+FFFD search and JSON.stringify (three native calls
+ * for a few bytes: bench/ndjson/ndjson.bench.ts).
+ */
+export function shortPlainAscii (b: Buffer, start: number, end: number): string | null {
+  if (end - start > 12) return null
+  let text = ''
+  for (let k = start; k < end; k++) {
+    const c = b[k]!
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return null
+    text += String.fromCharCode(c)
+  }
+  return text
+}

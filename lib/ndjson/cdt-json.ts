@@ -8,7 +8,7 @@
 import { isUtf8 } from 'node:buffer'
 import { CDT_PREFIXES, MAX_CDT_DEPTH, isQuietNaN } from '../cdt/msgpack.js'
 import { BYTES_TAG, doubleTag, isIndexKey } from './typed.js'
-import { base64Slice, utf8Slice } from './buf.js'
+import { base64Slice, shortPlainAscii, utf8Slice } from './buf.js'
 
 const NOT_CANONICAL = { notCanonical: true }
 
@@ -48,6 +48,8 @@ class W {
     const e = this.pos + n
     this.pos = e
     if (p === 3) {
+      const short = shortPlainAscii(b, s, e)
+      if (short !== null) { this.text = short; return '"' + short + '"' }
       const text = utf8Slice(b, s, e)
       if (text.indexOf('\uFFFD') === -1 || isUtf8(b.subarray(s, e))) { this.text = text; return JSON.stringify(text) }
       return `{"$str64":"${base64Slice(b, s, e)}"}`

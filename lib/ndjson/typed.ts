@@ -23,7 +23,7 @@ import { AsbError, ErrorCode } from '../errors.js'
 import { decodeCdt, CdtError, Writer } from '../cdt/msgpack.js'
 import { cdtToCanonicalJson } from './cdt-json.js'
 import type { CdtNode } from '../cdt/msgpack.js'
-import { base64Bytes, base64Slice, utf8Bytes as slabUtf8, utf8Slice } from './buf.js'
+import { base64Bytes, base64Slice, shortPlainAscii, utf8Bytes as slabUtf8, utf8Slice } from './buf.js'
 
 /** A reason without position; the line decoder adds file and line. */
 export class TypedJsonError extends Error {
@@ -89,6 +89,8 @@ function intJson (v: bigint, relaxed: boolean): string {
 }
 
 function stringJson (b: Buffer, relaxed: boolean): string {
+  const short = shortPlainAscii(b, 0, b.length)
+  if (short !== null) return '"' + short + '"'
   const s = utf8Slice(b, 0, b.length)
   // invalid UTF-8 always decodes with U+FFFD: check validity only then
   if (relaxed || s.indexOf('\uFFFD') === -1 || isUtf8(b)) return JSON.stringify(s)
