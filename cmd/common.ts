@@ -102,17 +102,22 @@ export function openOutput (path: string | undefined, opts: { binary?: boolean, 
  * one line (prefixed by the binary name) and exit with their status; usage
  * errors add a hint line; a broken stdout pipe exits 0 silently.
  */
+/** How long a binary may linger after main settled before it is ended. */
+const EXIT_GRACE_MS = 2000
+
 export function run (name: string, main: (argv: string[]) => Promise<number>): void {
   // EPIPE on stdout: the reader is done. End quietly.
   process.stdout.on('error', (err) => {
     if (isBrokenPipe(err)) process.exit(EXIT_OK)
   })
-  main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code },
-    (err: unknown) => {
-      process.exitCode = reportError(name, err)
-    }
-  )
+  const settle = (code: number): void => {
+    process.exitCode = code
+    // main has finished its work and its output (stdout/stderr pipes and files
+    // are written synchronously on Linux): if a native handle (the official
+    // client's event loop, a stray socket) still holds the process, end anyway.
+    setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref()
+  }
+  main(process.argv.slice(2)).then(settle, (err: unknown) => { settle(reportError(name, err)) })
 }
 
 /** Print an error the house way and return the exit status it maps to. */

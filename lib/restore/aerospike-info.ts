@@ -48,7 +48,10 @@ function toHosts (hosts: string, port: number): Array<{ addr: string, port: numb
 export async function connectOfficialInfo (o: OfficialClientOptions): Promise<InfoClient & { close: () => void }> {
   const require = createRequire(import.meta.url)
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const Aerospike = require('aerospike') as { connect: (cfg: unknown) => Promise<AsClient>, auth: { [k: string]: number } }
+  const Aerospike = require('aerospike') as { connect: (cfg: unknown) => Promise<AsClient>, auth: { [k: string]: number }, setDefaultLogging?: (cfg: unknown) => void, releaseEventLoop?: () => void }
+  // The C client logs seed failures itself before a client's own log config
+  // applies; our one-line errors say it, so silence its default logger too.
+  Aerospike.setDefaultLogging?.({ level: -1 })
   const cfg: { [k: string]: unknown } = {
     hosts: toHosts(o.hosts, o.port).map((h) => ({ addr: h.addr, port: h.port, ...(h.tlsname ?? o.tlsName ? { tlsname: h.tlsname ?? o.tlsName } : {}) })),
     connTimeoutMs: o.timeoutMs,
@@ -80,6 +83,9 @@ export async function connectOfficialInfo (o: OfficialClientOptions): Promise<In
   try {
     client = await Aerospike.connect(cfg)
   } catch (err) {
+    // a failed connect leaves the module's event loop registered: release it
+    // or the process never exits
+    Aerospike.releaseEventLoop?.()
     throw new AsbError(ErrorCode.CONNECTION, `Error while connecting to ${o.hosts}: ${(err as Error).message}`, { cause: err })
   }
   return {

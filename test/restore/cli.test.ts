@@ -101,3 +101,17 @@ t.test('-P without a value prompts; with no terminal to prompt on it is a usage 
   t.equal(r.status, 2)
   t.match(r.stderr.toString(), /as-restore: a password is needed but there is no terminal to prompt on; use -P env:VAR or -P file:PATH\n/)
 })
+
+t.test('an unreachable cluster is one error line and exit 1, not a hang', async (t) => {
+  const { createServer } = await import('node:net')
+  const srv = createServer()
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
+  const port = (srv.address() as { port: number }).port
+  await new Promise<void>((resolve) => srv.close(() => resolve()))
+  const started = Date.now()
+  const r = await runBin('as-restore', ['-h', `127.0.0.1:${port}`, '-i', golden], { timeoutMs: 30_000 })
+  t.equal(r.code, 1)
+  t.equal(r.signal, null, 'ended by itself')
+  t.ok(Date.now() - started < 15_000, 'promptly')
+  t.match(r.stderr, new RegExp(`as-restore: Error while connecting to 127\\.0\\.0\\.1:${port}: `))
+})
