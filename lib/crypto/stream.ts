@@ -71,10 +71,19 @@ const SNIFF_BYTES = AEAD_HEADER_SIZE
  */
 const COALESCE_BLOCK = 1024 * 1024
 const COALESCE_DIRECT = 256 * 1024
+/** Emitted output is pushed once this much has gathered, and after each input chunk. */
+const OUT_PUSH_MIN = 1024 * 1024
 
 class CoreTransform extends Transform {
   protected core: CipherCore | null
-  readonly #emit: Emit = (b) => { this.push(b) }
+  /** Output of the current feed()/finish(), pushed as one Buffer (see #flushOut). */
+  #outParts: Buffer[] = []
+  #outLen = 0
+  readonly #emit: Emit = (b) => {
+    this.#outParts.push(b)
+    this.#outLen += b.length
+    if (this.#outLen >= OUT_PUSH_MIN) this.#flushOut()
+  }
   readonly #reclaim: Reclaimer
   #block: Buffer | null = null
   #blockLen = 0
@@ -91,6 +100,20 @@ class CoreTransform extends Transform {
 
   protected finish (): void {
     this.core!.final(this.#emit)
+  }
+
+  /**
+   * Push what the core emitted, joined: the GCM cores emit each 64 KiB chunk
+   * and its 16-byte tag separately, and every push() is one write()
+   * downstream (a system call, or a thread-pool round trip).
+   */
+  #flushOut (): void {
+    const n = this.#outParts.length
+    if (n === 0) return
+    const out = n === 1 ? this.#outParts[0]! : Buffer.concat(this.#outParts, this.#outLen)
+    this.#outParts = []
+    this.#outLen = 0
+    this.push(out)
   }
 
   /** feed() through the block buffer (only once a core is there: see DecryptTransform). */
@@ -121,7 +144,13 @@ class CoreTransform extends Transform {
     try {
       if (this.core === null) this.feed(chunk)
       else this.#gather(chunk)
-    } catch (err) { cb(err as Error); return }
+    } catch (err) {
+      // What the cores emitted before an error is good (GCM: verified chunks).
+      this.#flushOut()
+      cb(err as Error)
+      return
+    }
+    this.#flushOut()
     cb()
   }
 
@@ -129,7 +158,12 @@ class CoreTransform extends Transform {
     try {
       this.#drainBlock()
       this.finish()
-    } catch (err) { cb(err as Error); return }
+    } catch (err) {
+      this.#flushOut()
+      cb(err as Error)
+      return
+    }
+    this.#flushOut()
     cb()
   }
 }
