@@ -51,7 +51,7 @@ t.test('against the fake S3', async (t) => {
   })
 
   t.test('a fatal error exits 1 with one line and leaves no upload behind', async (t) => {
-    fake.faults.push({ op: 'UploadPart', status: 403, code: 'AccessDenied', when: (r) => r.query.get('partNumber') === '3' })
+    fake.faults.push({ op: 'UploadPart', status: 403, code: 'AccessDenied', when: (r) => r.key === 'denied.asb' && r.query.get('partNumber') === '3' })
     const r = await spawnBin('as-put-s3', [...ep, 's3://bucket/denied.asb'], randomStream(30 * 1024 * 1024, 2))
     t.equal(r.code, 1)
     t.match(r.stderr, /^as-put-s3: s3:\/\/bucket\/denied\.asb: part 3: AccessDenied \(HTTP 403\): injected fault\n$/)
@@ -147,7 +147,8 @@ t.test('against the fake S3', async (t) => {
     t.equal(missing.stdout.length, 0)
 
     fake.put('bucket', 'half.asb', Buffer.concat([...randomStream(12 * 1024 * 1024, 6)]))
-    fake.faults.push({ op: 'GetObject', status: 403, code: 'AccessDenied', when: (r) => String(r.headers.range).startsWith('bytes=5242880-') })
+    // match the key too: a late ranged GET of an earlier test's object must not take this fault
+    fake.faults.push({ op: 'GetObject', status: 403, code: 'AccessDenied', when: (r) => r.key === 'half.asb' && String(r.headers.range).startsWith('bytes=5242880-') })
     const out = join(tmp, 'half.asb')
     const half = await runBin('as-get-s3', [...ep, 's3://bucket/half.asb', out], { env })
     t.equal(half.code, 1)
