@@ -523,6 +523,12 @@ export function jsonToValue (j: unknown, parent: string, exact = false, sub: str
         case '$map':
           return { type: tag === '$list' ? Particle.LIST : Particle.MAP, value: packed(o, what, exact) }
       }
+      const bp = TAG_BYTES.get(tag)
+      if (bp !== undefined) {
+        // bytes with a subtype, as taggedScalar reads them, without the CdtNode
+        checkOnly(o, tag, what)
+        return { type: bp, value: fromBase64(o[tag], what, tag) }
+      }
       const n = taggedScalar(o, tag, what)
       switch (n.t) {
         case 'int':
