@@ -6,7 +6,7 @@
 //                       end ----> [ZSTD_compressStream2(end)] -------> last block, frame end
 //
 //   decompress:  bytes --write--> [ZstdFrameWalker: cut at unit edges]
-//                                   --> [ZSTD_decompressStream] --push 128 KiB-->
+//                                   --> [ZSTD_decompressStream] --push 512 KiB-->
 //                write callback held until the reader drains (backpressure):
 //                a 1 KiB RLE block can expand to 128 KiB, so output is pushed
 //                one buffer at a time and we stop as soon as push() says so.
@@ -19,7 +19,8 @@ import type { TransformCallback } from 'node:stream'
 import binding from 'zstd-napi/binding.js'
 import { AsbError, ErrorCode, formatPosition } from '../errors.js'
 import {
-  STREAM_HIGH_WATER_MARK, ZSTD_DEFAULT_LEVEL, ZSTD_MAX_LEVEL, ZSTD_MIN_LEVEL, ZSTD_OUT_BUFFER, ZSTD_WINDOW_LOG_MAX
+  STREAM_HIGH_WATER_MARK, ZSTD_DECOMPRESS_OUT_BUFFER, ZSTD_DEFAULT_LEVEL, ZSTD_MAX_LEVEL, ZSTD_MIN_LEVEL, ZSTD_OUT_BUFFER,
+  ZSTD_WINDOW_LOG_MAX
 } from './constants.js'
 import { ZstdFrameWalker } from './zstd-frames.js'
 import { SNIFF_SIZE } from './sniff.js'
@@ -142,7 +143,7 @@ export class ZstdDecompress extends Duplex {
   readonly #dctx = new binding.DCtx()
   readonly #walker: ZstdFrameWalker
   readonly #file: string | undefined
-  #out = Buffer.allocUnsafe(ZSTD_OUT_BUFFER)
+  #out = Buffer.allocUnsafe(ZSTD_DECOMPRESS_OUT_BUFFER)
   #pos = 0
   #src: Buffer = EMPTY
   #srcPos = 0
@@ -205,7 +206,7 @@ export class ZstdDecompress extends Duplex {
     const out = this.#out.subarray(0, this.#pos)
     const rest = this.#out.length - this.#pos
     // Keep using the unfilled tail of the buffer when it is worth it.
-    this.#out = rest >= 16 * 1024 ? this.#out.subarray(this.#pos) : Buffer.allocUnsafe(ZSTD_OUT_BUFFER)
+    this.#out = rest >= 16 * 1024 ? this.#out.subarray(this.#pos) : Buffer.allocUnsafe(ZSTD_DECOMPRESS_OUT_BUFFER)
     this.#pos = 0
     this.stats.bytesOut += out.length
     this.#reclaim.count(out.length)
