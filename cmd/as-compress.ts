@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 // as-compress: zstd filter for the middle of a pipeline, compatible with
 // asbackup -z zstd (asb-format.md §3). Compress by default, -d to decompress.
-import { realpathSync, unlinkSync } from 'node:fs'
-import { once } from 'node:events'
-import { pipeline } from 'node:stream/promises'
+import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { baseParser, fileArg, makeLog, openInput, openOutput, run } from './common.js'
+import { baseParser, fileArg, makeLog, openInput, openOutput, pipeToOutput, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
 import { createZstdCompress, createZstdDecompress } from '../lib/compress/zstd.js'
 import { minorGc, primeAllocator } from '../lib/compress/reclaim.js'
@@ -46,17 +44,7 @@ export async function main (argv: string[]): Promise<number> {
     : createZstdCompress({ level, checksum: args.check, reclaim })
   // Decompressed output is usually .asb text, which a terminal can show.
   const out = openOutput(args.output, { binary: !args.decompress, force: args.force })
-  try {
-    await pipeline(input.stream, stage, out.stream)
-  } catch (err) {
-    if (out.name !== 'stdout') {
-      // The file is opened asynchronously: wait until it is closed, or the
-      // unlink could come before the open and leave a truncated file.
-      if (!out.stream.closed) await once(out.stream, 'close').catch(() => {})
-      try { unlinkSync(out.name) } catch {}
-    }
-    throw err
-  }
+  await pipeToOutput(input.stream, stage, out)
   const s = stage.stats
   if (args.decompress) log.verbose(`${s.bytesIn} -> ${s.bytesOut} bytes, ${s.frames} frame(s)`)
   else log.verbose(`${s.bytesIn} -> ${s.bytesOut} bytes (${s.bytesIn > 0 ? (100 * s.bytesOut / s.bytesIn).toFixed(1) : '-'}%)`)

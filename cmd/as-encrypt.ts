@@ -2,11 +2,9 @@
 // as-encrypt: AES filter for the end of a backup pipeline. -y aes128|aes256 is
 // asbackup's AES-CTR format (asb-format.md §4); -y aes256-gcm is our
 // authenticated format (lib/crypto/aead.ts), recognised by its magic on -d.
-import { readFileSync, realpathSync, unlinkSync } from 'node:fs'
-import { once } from 'node:events'
-import { pipeline } from 'node:stream/promises'
+import { readFileSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { baseParser, fileArg, makeLog, openInput, openOutput, run } from './common.js'
+import { baseParser, fileArg, makeLog, openInput, openOutput, pipeToOutput, run } from './common.js'
 import { AsbError, ErrorCode, UsageError } from '../lib/errors.js'
 import { keyFromBase64, keyFromPem } from '../lib/crypto/key.js'
 import { minorGc, primeAllocator } from '../lib/compress/reclaim.js'
@@ -75,17 +73,7 @@ export async function main (argv: string[]): Promise<number> {
     })
     : createEncryptStream({ mode, key, reclaim })
   const out = openOutput(args.output, { binary: true, force: args.force })
-  try {
-    await pipeline(input.stream, stage, out.stream)
-  } catch (err) {
-    if (out.name !== 'stdout') {
-      // The file is opened asynchronously: wait until it is closed, or the
-      // unlink could come before the open and leave a truncated file.
-      if (!out.stream.closed) await once(out.stream, 'close').catch(() => {})
-      try { unlinkSync(out.name) } catch {}
-    }
-    throw err
-  }
+  await pipeToOutput(input.stream, stage, out)
   return 0
 }
 

@@ -6,9 +6,11 @@
 //   - exit 0 ok, 1 runtime failure, 2 usage error (lib/errors.ts);
 //   - -v/--verbose, --version, --help on every binary.
 // This file is the only place besides each cmd/ file that touches process.*.
-import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, readSync, writeSync } from 'node:fs'
+import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
-import type { Readable, Writable } from 'node:stream'
+import { once } from 'node:events'
+import { pipeline } from 'node:stream/promises'
+import type { Duplex, Readable, Writable } from 'node:stream'
 import yargs from 'yargs'
 import type { Argv } from 'yargs'
 import {
@@ -165,5 +167,23 @@ export function readPasswordFromTty (): string {
     return line.split(/\r?\n/)[0]
   } finally {
     closeSync(fd)
+  }
+}
+
+/**
+ * Pipe input through one stage into an opened output; on failure a partial
+ * output FILE is removed (stdout is left alone) and the error rethrown.
+ */
+export async function pipeToOutput (input: Readable, stage: Duplex, out: { stream: Writable, name: string }): Promise<void> {
+  try {
+    await pipeline(input, stage, out.stream)
+  } catch (err) {
+    if (out.name !== 'stdout') {
+      // The file is opened asynchronously: wait until it is closed, or the
+      // unlink could come before the open and leave a truncated file.
+      if (!out.stream.closed) await once(out.stream, 'close').catch(() => {})
+      try { unlinkSync(out.name) } catch {}
+    }
+    throw err
   }
 }
