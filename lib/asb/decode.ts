@@ -712,9 +712,7 @@ export class AsbDecoder {
       i = this.#expect(buf, i + 1, SP)
       i = this.#parseKey(buf, i)
       key = this.#key
-      i = this.#expect(buf, i, LF)
-      i = this.#expect(buf, i, PLUS)
-      i = this.#expect(buf, i, SP)
+      i = this.#nextHeadLine(buf, i)
       c = this.#read(buf, i)
     }
     if (c !== 110 /* n */) this.#unexpectedField(c, key === null ? 107 : 110, i)
@@ -729,18 +727,14 @@ export class AsbDecoder {
     if (i + 28 >= buf.length) this.#need(i + 29)
     const digest = b64Digest(buf, i)
     if (typeof digest === 'number') this.#fail(`Invalid base-64 character ${printChar(buf[-digest - 1]!)}`, -digest - 1)
-    i = this.#expect(buf, i + 28, LF)
-    i = this.#expect(buf, i, PLUS)
-    i = this.#expect(buf, i, SP)
+    i = this.#nextHeadLine(buf, i + 28)
     c = this.#read(buf, i)
     let set: Name | null = null
     if (c === 115 /* s */) {
       i = this.#expect(buf, i + 1, SP)
       i = this.#lineName(buf, i, MAX_SET_SIZE, 1)
       set = this.#nameVal
-      i = this.#expect(buf, i, LF)
-      i = this.#expect(buf, i, PLUS)
-      i = this.#expect(buf, i, SP)
+      i = this.#nextHeadLine(buf, i)
       c = this.#read(buf, i)
     }
     if (c !== 103 /* g */) this.#unexpectedField(c, set === null ? 115 : 103, i)
