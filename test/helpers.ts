@@ -44,3 +44,13 @@ export function runBin (name: string, args: string[], opts: { input?: Buffer | s
     else child.stdin.end()
   })
 }
+
+/** A value the official client returned, as JSON with bigints, Buffers and Maps tagged (for child-process drivers). */
+export function plain (v: unknown): unknown {
+  if (typeof v === 'bigint') return { bigint: v.toString() }
+  if (Buffer.isBuffer(v)) return { buffer: v.toString('hex') }
+  if (v instanceof Map) return { map: [...v.entries()].map(([k, x]) => [plain(k), plain(x)]) }
+  if (Array.isArray(v)) return v.map(plain)
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
+  return v
+}

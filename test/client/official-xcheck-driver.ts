@@ -4,15 +4,7 @@
 // official client; `read` prints the bins of the records our writer stored
 // (set xw, keys r0..r2) as JSON lines with bigints and Buffers tagged.
 import Aerospike from 'aerospike'
-
-function plain (v: unknown): unknown {
-  if (typeof v === 'bigint') return { bigint: v.toString() }
-  if (Buffer.isBuffer(v)) return { buffer: v.toString('hex') }
-  if (v instanceof Map) return { map: [...v.entries()].map(([k, x]) => [plain(k), plain(x)]) }
-  if (Array.isArray(v)) return v.map(plain)
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
-  return v
-}
+import { plain } from '../helpers.js'
 
 async function main (): Promise<void> {
   const hosts = process.argv[2]!.split(',').map(s => { const [addr, port] = s.split(':'); return { addr: addr!, port: Number(port) } })

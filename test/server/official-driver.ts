@@ -6,17 +6,9 @@ import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Aerospike from 'aerospike'
+import { plain } from '../helpers.js'
 
 type Out = { step: string, ok: boolean, value?: unknown, error?: string, code?: number }
-
-function plain (v: unknown): unknown {
-  if (typeof v === 'bigint') return { bigint: v.toString() }
-  if (Buffer.isBuffer(v)) return { buffer: v.toString('hex') }
-  if (v instanceof Map) return { map: [...v.entries()].map(([k, x]) => [plain(k), plain(x)]) }
-  if (Array.isArray(v)) return v.map(plain)
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
-  return v
-}
 
 async function step (name: string, fn: () => Promise<unknown>): Promise<void> {
   const out: Out = { step: name, ok: true }
