@@ -3,7 +3,8 @@
 // Prints one line per node on stdout ("<host>:<port> <node-id>"), then a
 // "seeds <list>" line, and serves until SIGINT/SIGTERM or stdin closes
 // (with --stdin-close).
-import { readFileSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import { baseParser, makeLog, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
 import { startTestCluster, type TestClusterOptions } from '../lib/server/index.js'
@@ -78,4 +79,4 @@ export async function main (argv: string[]): Promise<number> {
   return 0
 }
 
-run('as-test-server', main)
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) run('as-test-server', main)

@@ -11,8 +11,9 @@ import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { pipeline } from 'node:stream/promises'
 import type { Duplex, Readable, Writable } from 'node:stream'
-import yargs from 'yargs'
 import type { Argv } from 'yargs'
+import { fastParse, specOf } from './args.js'
+import type { Call } from './args.js'
 import {
   AsbError, UsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isBrokenPipe
 } from '../lib/errors.js'
@@ -45,11 +46,54 @@ export function makeLog (name: string, verbose = false, stderr: Writable = proce
 }
 
 /**
+ * Test hook: with `compare` set, parseAsync() parses with yargs as well and
+ * hands both outcomes and the recorded calls to it (fast is undefined when
+ * fastParse() declined), then throws `stop` instead of returning, so a test
+ * can run a binary's main() up to its parse and no further.
+ */
+export const parseHooks: {
+  compare?: (fast: Record<string, unknown> | undefined, yargs: { parsed?: Record<string, unknown>, error?: unknown }, calls: readonly Call[]) => void
+  stop?: Error
+} = {}
+
+/**
+ * Parse a recorded yargs chain: cmd/args.ts fastParse() when it is sure,
+ * otherwise yargs itself (imported only then) with the calls replayed.
+ */
+async function parseRecorded (argv: string[], calls: readonly Call[]): Promise<Record<string, unknown>> {
+  const spec = specOf(calls)
+  const fast = spec === undefined ? undefined : fastParse(spec, argv)
+  if (fast !== undefined && parseHooks.compare === undefined) return fast
+  const { default: yargs } = await import('yargs')
+  let y = yargs(argv) as unknown as Record<string, (...a: unknown[]) => unknown>
+  for (const [method, args] of calls) y = y[method](...args) as typeof y
+  if (parseHooks.compare === undefined) return await (y.parseAsync() as Promise<Record<string, unknown>>)
+  let outcome: { parsed?: Record<string, unknown>, error?: unknown }
+  try {
+    outcome = { parsed: await (y.parseAsync() as Promise<Record<string, unknown>>) }
+  } catch (error) {
+    outcome = { error }
+  }
+  parseHooks.compare(fast, outcome, calls)
+  throw parseHooks.stop ?? new Error('parse compared')
+}
+
+/**
  * A yargs parser with the shared options and conventions: strict, --help,
  * --version, -v/--verbose, no process.exit (errors become UsageError).
+ * It is a recorder with yargs's chaining API: see cmd/args.ts for why and
+ * when yargs is actually loaded.
  */
 export function baseParser (name: string, argv: string[], usage: string): Argv<{ verbose: boolean }> {
-  return yargs(argv)
+  const calls: Call[] = []
+  const chain: object = new Proxy({}, {
+    get (_target, prop) {
+      if (prop === 'parseAsync') return async () => await parseRecorded(argv, calls)
+      if (typeof prop !== 'string' || prop === 'then') return undefined
+      return (...args: unknown[]) => { calls.push([prop, args]); return chain }
+    }
+  })
+  return (chain as Argv<{ verbose: boolean }>)
     .scriptName(name)
     .usage(usage)
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'More detail on stderr' })
