@@ -6,13 +6,14 @@
 //   - exit 0 ok, 1 runtime failure, 2 usage error (lib/errors.ts);
 //   - -v/--verbose, --version, --help on every binary.
 // This file is the only place besides each cmd/ file that touches process.*.
-import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, createWriteStream, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { pipeline } from 'node:stream/promises'
 import type { Duplex, Readable, Writable } from 'node:stream'
 import type { Argv } from 'yargs'
 import { fastParse, specOf } from './args.js'
+import { openFileStream } from '../lib/storage/file.js'
 import type { Call } from './args.js'
 import {
   AsbError, UsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isBrokenPipe
@@ -126,7 +127,7 @@ export function fileArg (v: unknown): string | undefined {
  */
 export function openInput (path: string | undefined, opts: { highWaterMark?: number } = {}): { stream: Readable, name: string } {
   if (path === undefined || path === '-') return { stream: process.stdin, name: 'stdin' }
-  return { stream: createReadStream(path, opts.highWaterMark === undefined ? undefined : { highWaterMark: opts.highWaterMark }), name: path }
+  return { stream: openFileStream(path, { chunkSize: opts.highWaterMark ?? 64 * 1024 }), name: path }
 }
 
 /**
