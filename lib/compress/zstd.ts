@@ -35,6 +35,8 @@ export interface ZstdCompressOptions {
    * CLI; asbackup writes none (§3) and reads both.
    */
   checksum?: boolean
+  /** zstd worker threads (ZSTD_c_nbWorkers); 0 or undefined: compress on the calling thread. */
+  workers?: number
   /** Called every few MiB to free garbage buffers (see reclaim.ts). */
   reclaim?: () => void
 }
@@ -78,6 +80,7 @@ export class ZstdCompress extends Transform {
     }
     this.#cctx.setParameter(binding.CParameter.compressionLevel, level)
     this.#cctx.setParameter(binding.CParameter.checksumFlag, opts.checksum === false ? 0 : 1)
+    if (opts.workers !== undefined && opts.workers > 0) this.#cctx.setParameter(binding.CParameter.nbWorkers, opts.workers)
     this.#reclaim = new Reclaimer(opts.reclaim)
   }
 

@@ -52,6 +52,8 @@ t.test('usage errors exit 2', async (t) => {
     [['--level', '23'], /--level must be an integer from 1 to 22/],
     [['--level', '0'], /--level must be an integer from 1 to 22/],
     [['-d', '--level', '3'], /--level only applies when compressing/],
+    [['-d', '--workers', '2'], /--workers only applies when compressing/],
+    [['--workers', '65'], /--workers must be an integer from 0 to 64/],
     [['-z', 'lz4'], /unsupported compression "lz4": only zstd/],
     [['--bogus'], /Unknown argument/],
     [['a', 'b'], /Unknown argument|Too many/]

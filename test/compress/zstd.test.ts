@@ -56,6 +56,23 @@ t.test('our output is read by the zstd CLI, at several levels, with and without 
   t.throws(() => createZstdCompress({ level: 0 }), /level/)
 })
 
+t.test('worker threads: 0, 1 and 2 workers all write standard frames that zstd -d and we read back exactly', async (t) => {
+  // 12+ MiB of varied .asb: several zstd jobs per worker at level 1
+  const parts: Buffer[] = []
+  for (let i = 0; parts.length * big.length < 12 * 1024 * 1024; i++) parts.push(Buffer.from(big.toString('latin1').replaceAll('golden', `gold${i % 97}`), 'latin1'))
+  const input = Buffer.concat(parts)
+  const sizes: number[] = []
+  for (const workers of [0, 1, 2]) {
+    const z = await through(input, [createZstdCompress({ level: 1, workers })], 1 << 20)
+    sizes.push(z.length)
+    t.ok((await decompress(z, 65536)).equals(input), `${workers} worker(s): as-compress -d restores the input`)
+    const cli = await runProgram('zstd', ['-dc'], z)
+    t.equal(cli.code, 0, cli.stderr)
+    t.ok(cli.stdout.equals(input), `${workers} worker(s): zstd -d restores the input`)
+  }
+  t.ok(sizes.every(n => n < input.length * 0.6), `all compress (${sizes.join(', ')} of ${input.length})`)
+})
+
 t.test('empty input compresses to one empty frame that round-trips', async (t) => {
   const z = await compress(Buffer.alloc(0))
   t.ok(z.length > 0)
