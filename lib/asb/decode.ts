@@ -29,6 +29,7 @@ import {
 } from './constants.js'
 import { doubleTextErrorIndex, strtodChecked } from './double.js'
 import { NameCache } from './name-cache.js'
+import { int64FromDigits } from './int64.js'
 
 export interface AsbDecoderOptions {
   /** Name used in error positions (e.g. the input path, or 'stdin'). */
@@ -542,6 +543,9 @@ export class AsbDecoder {
       for (let k = s; k < e; k++) v = v * 10 + src[k]! - 48
       return BigInt(neg ? -v : v)
     }
+    const v = int64FromDigits(src, s, e, neg)
+    if (v !== undefined) return v
+    // 20+ digits: leading zeros, or an overflow
     const big = BigInt(latin1(src, s, e))
     if (big > (neg ? INT64_MIN_ABS : INT64_MAX)) {
       this.#fail(`Integer overflow with number ${latin1(src, this.#tokS, e)} in backup block`, at)

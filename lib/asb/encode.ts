@@ -19,6 +19,7 @@ import {
   MAX_TOKEN_SIZE, UINT32_MAX, VERSION_3_0
 } from './constants.js'
 import { formatDouble } from './double.js'
+import { INT64_MAX, INT64_MIN, int64DigitsInto } from './int64.js'
 
 export interface AsbEncodeOptions {
   /** asbackup `--compact`: bytes-like bins and blob keys as raw bytes (`B!`), not base64. Default false. */
@@ -210,8 +211,8 @@ export class AsbEncoder {
     if (Number.isSafeInteger(n)) {
       if (n < 0) { this.#byte(45); this.#uint(-n) } else this.#uint(n)
     } else {
-      if (v < -(1n << 63n) || v >= (1n << 63n)) throw invalid(`integer ${v} is outside the int64 range`)
-      this.#ascii(v.toString())
+      if (v < INT64_MIN || v > INT64_MAX) throw invalid(`integer ${v} is outside the int64 range`)
+      this.#o = int64DigitsInto(v, this.#buf, this.#o)
     }
   }
 

@@ -62,6 +62,61 @@ export function utf8Bytes (s: string): Buffer {
 }
 
 /**
+ * Base64 strings up to this length are decoded in JS: a native base64Write
+ * costs ~250 ns a call whatever the size, and digests (28 characters) and
+ * short blobs are most of what a record holds (bench/ndjson/ndjson.bench.ts).
+ */
+const B64_JS_MAX = 256
+
+/** Character code -> 6-bit value, -1 elsewhere; `-` and `_` as `+` and `/`, as Node's decoder. */
+const B64_VALUE = new Int8Array(128).fill(-1)
+for (let i = 0; i < 64; i++) B64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i
+B64_VALUE[45] = 62
+B64_VALUE[95] = 63
+
+/**
+ * Decodes s (a multiple of 4 characters, the last `pad` of them '=') into
+ * out[o..] the way Node's decoder does for text it fully accepts; false,
+ * with nothing promised about out, for any other character (the caller then
+ * takes Node's path, and its checks report it).
+ */
+function base64Js (s: string, pad: number, out: Buffer, o: number): boolean {
+  const n = s.length
+  const full = pad === 0 ? n : n - 4
+  for (let i = 0; i < full; i += 4) {
+    const c0 = s.charCodeAt(i)
+    const c1 = s.charCodeAt(i + 1)
+    const c2 = s.charCodeAt(i + 2)
+    const c3 = s.charCodeAt(i + 3)
+    if ((c0 | c1 | c2 | c3) > 127) return false
+    const a = B64_VALUE[c0]!
+    const b = B64_VALUE[c1]!
+    const c = B64_VALUE[c2]!
+    const d = B64_VALUE[c3]!
+    if ((a | b | c | d) < 0) return false
+    out[o] = (a << 2) | (b >>> 4)
+    out[o + 1] = ((b & 15) << 4) | (c >>> 2)
+    out[o + 2] = ((c & 3) << 6) | d
+    o += 3
+  }
+  if (pad === 0) return true
+  const c0 = s.charCodeAt(n - 4)
+  const c1 = s.charCodeAt(n - 3)
+  const c2 = s.charCodeAt(n - 2)
+  if ((c0 | c1 | c2) > 127) return false
+  const a = B64_VALUE[c0]!
+  const b = B64_VALUE[c1]!
+  if ((a | b) < 0) return false
+  out[o] = (a << 2) | (b >>> 4)
+  if (pad === 1) {
+    const c = B64_VALUE[c2]!
+    if (c < 0) return false
+    out[o + 1] = ((b & 15) << 4) | (c >>> 2)
+  }
+  return true
+}
+
+/**
  * Buffer.from(s, 'base64') for a string of a multiple of 4 characters, `pad`
  * of them trailing '=': the same bytes (the same room to decode into:
  * 3/4 of the length less the padding).
@@ -70,6 +125,7 @@ export function base64Bytes (s: string, pad: number): Buffer {
   const max = (s.length >>> 2) * 3 - pad
   if (max > SLAB_MAX || max < 0) return Buffer.from(s, 'base64')
   room(max)
+  if (s.length <= B64_JS_MAX && base64Js(s, pad, slab, slabOff)) return take(max)
   return take(raw ? (slab as unknown as RawBuffer).base64Write(s, slabOff, max) : slab.write(s, slabOff, max, 'base64'))
 }
 
