@@ -4,6 +4,8 @@
 // the padding of each quad, so we do exactly that rather than call the
 // lenient Node decoder (which skips invalid characters silently).
 
+import { slabAlloc } from './slab.js'
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 
 /** Character code -> 6-bit value; 0xff = not base64. `=` maps to 0 as in utils.c `b64map`. */
@@ -45,7 +47,7 @@ export function b64DecodeAt (src: Buffer, start: number, len: number): Buffer | 
   const c3 = src[lastAt + 2]!
   const c4 = src[lastAt + 3]!
   const size = quads * 3 - (c4 === 61 ? (c3 === 61 ? 2 : 1) : 0)
-  const out = Buffer.allocUnsafe(size)
+  const out = slabAlloc(size)
   let o = 0
   for (let i = start; i < lastAt; i += 4) {
     const a = PAIR[(src[i]! << 8) | src[i + 1]!]!
@@ -137,7 +139,7 @@ export function b64EncodeInto (src: Buffer, dst: Buffer, offset: number): number
  * Returns -(i + 1) for an invalid character at index i.
  */
 export function b64Digest (src: Buffer, start: number): Buffer | number {
-  const out = Buffer.allocUnsafe(20)
+  const out = slabAlloc(20)
   let o = 0
   for (let i = start; i < start + 28; i += 4) {
     const d1 = B64_MAP[src[i]!]!
