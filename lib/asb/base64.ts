@@ -4,7 +4,6 @@
 // the padding of each quad, so we do exactly that rather than call the
 // lenient Node decoder (which skips invalid characters silently).
 
-import { slabAlloc } from './slab.js'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 
@@ -22,20 +21,20 @@ export function b64Length (n: number): number {
 }
 
 /**
- * Two characters -> their 12 bits, 0xffff when either is not in the alphabet
- * or is `=` (padding inside the data takes the exact path below).
+ * Character code -> 6-bit value, 0xff for anything else including `=`
+ * (padding inside the data takes the exact path below). 256 bytes: it stays
+ * in L1, where a 128 KiB two-character table did not (4 lookups a quad
+ * measured ~20% faster than 2 into the big table).
  */
-const PAIR = new Uint16Array(65536).fill(0xffff)
-for (let a = 0; a < 64; a++) {
-  for (let b = 0; b < 64; b++) PAIR[(ENC[a]! << 8) | ENC[b]!] = (a << 6) | b
-}
+const STRICT = new Uint8Array(256).fill(0xff)
+for (let i = 0; i < 64; i++) STRICT[ENC[i]!] = i
 
 /**
  * Decodes `len` base64 characters at src[start..] (len a multiple of 4).
  * Returns the decoded bytes, or the index (as a negative number minus one,
  * i.e. -(i + 1)) of the first character that is not base64.
  *
- * Fast path: every quad but the last decoded through the pair table, the
+ * Fast path: every quad but the last decoded through the STRICT table, the
  * output allocated at its exact size; anything unusual (invalid characters,
  * `=` before the last quad) goes through the character-by-character decoder
  * with the C reader's exact semantics.
@@ -47,15 +46,17 @@ export function b64DecodeAt (src: Buffer, start: number, len: number): Buffer | 
   const c3 = src[lastAt + 2]!
   const c4 = src[lastAt + 3]!
   const size = quads * 3 - (c4 === 61 ? (c3 === 61 ? 2 : 1) : 0)
-  const out = slabAlloc(size)
+  const out = Buffer.allocUnsafe(size)
   let o = 0
   for (let i = start; i < lastAt; i += 4) {
-    const a = PAIR[(src[i]! << 8) | src[i + 1]!]!
-    const b = PAIR[(src[i + 2]! << 8) | src[i + 3]!]!
-    if ((a | b) > 4095) return b64DecodeExact(src, start, len)
-    out[o] = a >>> 4
-    out[o + 1] = ((a & 15) << 4) | (b >>> 8)
-    out[o + 2] = b & 255
+    const a = STRICT[src[i]!]!
+    const b = STRICT[src[i + 1]!]!
+    const c = STRICT[src[i + 2]!]!
+    const d = STRICT[src[i + 3]!]!
+    if (((a | b | c | d) & 0xc0) !== 0) return b64DecodeExact(src, start, len)
+    out[o] = (a << 2) | (b >>> 4)
+    out[o + 1] = ((b & 15) << 4) | (c >>> 2)
+    out[o + 2] = ((c & 3) << 6) | d
     o += 3
   }
   const d1 = B64_MAP[src[lastAt]!]!
@@ -139,7 +140,7 @@ export function b64EncodeInto (src: Buffer, dst: Buffer, offset: number): number
  * Returns -(i + 1) for an invalid character at index i.
  */
 export function b64Digest (src: Buffer, start: number): Buffer | number {
-  const out = slabAlloc(20)
+  const out = Buffer.allocUnsafe(20)
   let o = 0
   for (let i = start; i < start + 28; i += 4) {
     const d1 = B64_MAP[src[i]!]!

@@ -30,7 +30,6 @@ import {
 import { doubleTextErrorIndex, strtodChecked } from './double.js'
 import { NameCache } from './name-cache.js'
 import { int64FromDigits } from './int64.js'
-import { slabAlloc } from './slab.js'
 
 export interface AsbDecoderOptions {
   /** Name used in error positions (e.g. the input path, or 'stdin'). */
@@ -610,7 +609,7 @@ export class AsbDecoder {
     const len = this.#sizeVal
     const e = i + len
     if (e >= buf.length) this.#need(e + 1) // the data and the LF after it
-    const out = slabAlloc(len)
+    const out = Buffer.allocUnsafe(len)
     // The C reader counts every LF, also inside raw data, for line numbers.
     // Short values: one loop copies and counts (Buffer#copy costs ~200 ns a
     // call); long ones: native copy and indexOf, bounded by the LF that must
