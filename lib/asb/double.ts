@@ -51,6 +51,60 @@ export function formatDouble (x: number): string {
 }
 
 /**
+ * formatDouble(x) written as ASCII into dst at o; returns the new offset.
+ * dst needs 32 bytes of room. The common case (finite, non-integral, not an
+ * exact tie) goes from toExponential's digits straight to bytes, without the
+ * intermediate strings (bench/asb/codec.bench.ts); the rest as formatDouble.
+ */
+export function formatDoubleInto (x: number, dst: Uint8Array, o: number): number {
+  const ax = x < 0 ? -x : x
+  if (!(ax < Infinity) || ax === 0 || Number.isInteger(ax) || Number.isInteger(ax * TWO_POW_25)) {
+    const t = formatDouble(x)
+    for (let i = 0; i < t.length; i++) dst[o++] = t.charCodeAt(i)
+    return o
+  }
+  const s = ax.toExponential(16) // "d.dddddddddddddddde+N"
+  let exp = 0
+  for (let i = 20; i < s.length; i++) exp = exp * 10 + s.charCodeAt(i) - 48
+  if (s.charCodeAt(19) === 45) exp = -exp
+  // significant digits: s[0], s[2..17]; `last` = index in s of the last non-zero one
+  let last = 17
+  while (last > 1 && s.charCodeAt(last) === 48) last--
+  if (last === 1) last = 0
+  if (x < 0) dst[o++] = 45
+  if (exp < -4 || exp >= 17) {
+    dst[o++] = s.charCodeAt(0)
+    if (last > 0) {
+      dst[o++] = 46
+      for (let i = 2; i <= last; i++) dst[o++] = s.charCodeAt(i)
+    }
+    dst[o++] = 101
+    dst[o++] = exp < 0 ? 45 : 43
+    const ae = exp < 0 ? -exp : exp
+    if (ae >= 100) { dst[o++] = 48 + Math.floor(ae / 100); dst[o++] = 48 + Math.floor(ae / 10) % 10 } else dst[o++] = 48 + Math.floor(ae / 10)
+    dst[o++] = 48 + ae % 10
+    return o
+  }
+  // digit k (0-based) of the significand is s[k === 0 ? 0 : k + 1]; nSig digits in all
+  const nSig = last === 0 ? 1 : last
+  if (exp < 0) {
+    dst[o++] = 48
+    dst[o++] = 46
+    for (let i = -exp - 1; i > 0; i--) dst[o++] = 48
+    dst[o++] = s.charCodeAt(0)
+    for (let k = 1; k < nSig; k++) dst[o++] = s.charCodeAt(k + 1)
+    return o
+  }
+  dst[o++] = s.charCodeAt(0)
+  for (let k = 1; k <= exp; k++) dst[o++] = k < nSig ? s.charCodeAt(k + 1) : 48
+  if (nSig > exp + 1) {
+    dst[o++] = 46
+    for (let k = exp + 1; k < nSig; k++) dst[o++] = s.charCodeAt(k + 1)
+  }
+  return o
+}
+
+/**
  * For a double whose exact decimal expansion has exactly 18 significant digits
  * ending in 5 (an exact tie at 17 digits), the half-to-even 17 digits and
  * exponent; null otherwise. Only called for values with <= 25 binary fraction

@@ -18,7 +18,7 @@ import {
   BYTES_TYPE_TO_LABEL, ENCODER_CHUNK_SIZE, INDEX_PATH_TYPES, INDEX_TYPES, MAX_NAMESPACE_SIZE, MAX_SET_SIZE,
   MAX_TOKEN_SIZE, UINT32_MAX, VERSION_3_0
 } from './constants.js'
-import { formatDouble } from './double.js'
+import { formatDoubleInto } from './double.js'
 import { INT64_MAX, INT64_MIN, int64DigitsInto } from './int64.js'
 
 export interface AsbEncodeOptions {
@@ -302,13 +302,11 @@ export class AsbEncoder {
         this.#put(P_KEY_I)
         this.#int64(k.value)
         break
-      case Particle.DOUBLE: {
-        const s = formatDouble(k.value)
-        this.#ensure(P_KEY_D.length + s.length)
+      case Particle.DOUBLE:
+        this.#ensure(P_KEY_D.length + 32)
         this.#put(P_KEY_D)
-        this.#ascii(s)
+        this.#o = formatDoubleInto(k.value, this.#buf, this.#o)
         break
-      }
       case Particle.STRING:
         this.#ensure(P_KEY_S.length)
         this.#put(P_KEY_S)
@@ -389,14 +387,13 @@ export class AsbEncoder {
         this.#byte(SP)
         this.#lenData(b.value)
         break
-      case Particle.DOUBLE: {
-        const s = formatDouble(b.value)
+      case Particle.DOUBLE:
+        // room: name.length + 32 covers the prefix, SP and the longest %.17g (24)
         this.#put(P_DBL)
         this.#put(name)
         this.#byte(SP)
-        this.#ascii(s)
+        this.#o = formatDoubleInto(b.value, this.#buf, this.#o)
         break
-      }
       case Particle.BOOL:
         this.#put(P_BOOL)
         this.#put(name)

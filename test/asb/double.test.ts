@@ -1,6 +1,6 @@
 // %.17g formatting and C-style double reading (asb-format.md §1.8).
 import t from 'tap'
-import { doubleTextErrorIndex, formatDouble, NEGATIVE_NAN, parseDouble, signBit } from '../../lib/asb/double.js'
+import { doubleTextErrorIndex, formatDouble, formatDoubleInto, NEGATIVE_NAN, parseDouble, signBit } from '../../lib/asb/double.js'
 
 // Every vector of the table in asb-format.md §1.8 (glibc output checked upstream).
 const VECTORS: Array<[number, string]> = [
@@ -119,6 +119,9 @@ t.test('matches glibc %.17g on 8769 vectors from test/asb/fixtures/gen-g17.c', a
     const x = view.getFloat64(0)
     const mine = formatDouble(x)
     if (mine !== text) bad.push(`${hex}: ${mine} != ${text}`)
+    const into = Buffer.alloc(40)
+    const end = formatDoubleInto(x, into, 3)
+    if (into.toString('latin1', 3, end) !== text) bad.push(`${hex}: formatDoubleInto ${into.toString('latin1', 3, end)} != ${text}`)
     if (Number.isFinite(x) && x !== 0) {
       // digits JS alone would give (ties rounded up) vs glibc's digits
       const e = Math.abs(x).toExponential(16)
@@ -131,4 +134,24 @@ t.test('matches glibc %.17g on 8769 vectors from test/asb/fixtures/gen-g17.c', a
   t.equal(lines.length, 8769)
   t.same(bad.slice(0, 10), [], 'no mismatches')
   t.ok(ties >= 100, `the vectors exercise exact ties (${ties})`)
+})
+
+t.test('formatDoubleInto writes exactly what formatDouble returns (vectors and 200k random bit patterns)', async t => {
+  const buf = Buffer.alloc(48)
+  const f = new Float64Array(1)
+  const u = new Uint32Array(f.buffer)
+  let seed = 20261121
+  const rnd = (): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed }
+  const values: number[] = VECTORS.map(([x]) => x)
+  for (let i = 0; i < 200000; i++) {
+    u[0] = rnd(); u[1] = rnd()
+    values.push(f[0]!)
+    values.push((i - 100000) / 7, i / 1024, 1e-5 * i)
+  }
+  let bad = 0
+  for (const x of values) {
+    const end = formatDoubleInto(x, buf, 5)
+    if (buf.toString('latin1', 5, end) !== formatDouble(x)) bad++
+  }
+  t.equal(bad, 0, `${values.length} values`)
 })
