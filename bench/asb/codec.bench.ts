@@ -3,7 +3,7 @@
 // through their stream Transforms, beside a JSON.parse baseline over the
 // equivalent NDJSON bytes (split on LF + JSON.parse per line).
 //
-//   node dist/bench/asb/codec.bench.js [--records N] [--only decode|encode|json|stream] [--stream]
+//   node dist/bench/asb/codec.bench.js [--records N] [--runs N] [--only decode|encode|json|stream] [--stream]
 //
 // 10 000 distinct records are generated once and replayed (tokens for the
 // encoder, 64 KiB chunks of their .asb text for the decoder), so the run
@@ -38,6 +38,7 @@ const arg = (name: string): string | undefined => {
 }
 const RECORDS = Number(arg('--records') ?? 1_000_000)
 const ONLY = arg('--only')
+const RUNS = Number(arg('--runs') ?? 3)
 const DISTINCT = Math.min(10_000, RECORDS)
 const REPEAT = Math.max(1, Math.round(RECORDS / DISTINCT))
 const TOTAL = DISTINCT * REPEAT
@@ -117,12 +118,27 @@ function mark (): () => { ms: number, cpuMs: number } {
   }
 }
 
-function report (r: Result): void {
-  results.push(r)
+function line (r: Result, label: string): string {
   const mbs = r.bytes / 1e6 / (r.ms / 1000)
   const rps = r.records / (r.ms / 1000)
   const cpuMbs = r.bytes / 1e6 / (r.cpuMs / 1000)
-  process.stdout.write(`${r.name.padEnd(36)} ${(r.bytes / 1e6).toFixed(0).padStart(5)} MB ${r.ms.toFixed(0).padStart(6)} ms ${mbs.toFixed(1).padStart(7)} MB/s ${(rps / 1e6).toFixed(2).padStart(5)} M rec/s | CPU ${r.cpuMs.toFixed(0).padStart(6)} ms ${cpuMbs.toFixed(1).padStart(7)} MB/s\n`)
+  return `${(r.name + label).padEnd(44)} ${(r.bytes / 1e6).toFixed(0).padStart(5)} MB ${r.ms.toFixed(0).padStart(6)} ms ${mbs.toFixed(1).padStart(7)} MB/s ${(rps / 1e6).toFixed(2).padStart(5)} M rec/s | CPU ${r.cpuMs.toFixed(0).padStart(6)} ms ${cpuMbs.toFixed(1).padStart(7)} MB/s\n`
+}
+
+function report (r: Result): void {
+  results.push(r)
+  if (RUNS === 1) process.stdout.write(line(r, ''))
+}
+
+/** With --runs N: the best and the median run of each stage (runs interleaved across stages). */
+function summary (): void {
+  if (RUNS === 1) return
+  const names = [...new Set(results.map(r => r.name))]
+  for (const name of names) {
+    const runs = results.filter(r => r.name === name).sort((a, b) => a.ms - b.ms)
+    process.stdout.write(line(runs[0]!, ` best of ${runs.length}`))
+    process.stdout.write(line(runs[Math.floor((runs.length - 1) / 2)]!, ' median'))
+  }
 }
 
 async function main (): Promise<void> {
@@ -136,32 +152,58 @@ async function main (): Promise<void> {
   const asbBytes = header.length + body.length * REPEAT
   process.stdout.write(`${TOTAL} records (${DISTINCT} distinct x ${REPEAT}), ${avgData.toFixed(0)} B of bin data and ${(body.length / DISTINCT).toFixed(0)} B of .asb per record, node ${process.version}\n\n`)
 
-  if (ONLY === undefined || ONLY === 'encode') {
-    const enc = new AsbEncoder()
-    let out = 0
-    const done = mark()
-    enc.append(HEADER)
-    for (let k = 0; k < REPEAT; k++) {
-      for (let i = 0; i < DISTINCT; i++) {
-        enc.append(pool[i]!)
-        if (enc.length >= CHUNK) out += enc.take().length
+  const nd = ONLY === undefined || ONLY === 'json' ? chunked(Buffer.from(pool.map(jsonLine).join(''), 'utf8')) : []
+  for (let run = 0; run < RUNS; run++) {
+    if (ONLY === undefined || ONLY === 'encode') {
+      const enc = new AsbEncoder()
+      let out = 0
+      const done = mark()
+      enc.append(HEADER)
+      for (let k = 0; k < REPEAT; k++) {
+        for (let i = 0; i < DISTINCT; i++) {
+          enc.append(pool[i]!)
+          if (enc.length >= CHUNK) out += enc.take().length
+        }
       }
+      out += enc.take().length
+      report({ name: '.asb encode (AsbEncoder)', bytes: out, records: TOTAL, ...done() })
+      if (out !== asbBytes) throw new Error(`encoded ${out} bytes, expected ${asbBytes}`)
     }
-    out += enc.take().length
-    report({ name: '.asb encode (AsbEncoder)', bytes: out, records: TOTAL, ...done() })
-    if (out !== asbBytes) throw new Error(`encoded ${out} bytes, expected ${asbBytes}`)
-  }
 
-  if (ONLY === undefined || ONLY === 'decode') {
-    const dec = new AsbDecoder()
-    let n = 0
-    const onToken = (t: Token): void => { if (t.kind === 'record') n++ }
-    const done = mark()
-    dec.write(header, onToken)
-    for (let k = 0; k < REPEAT; k++) for (const c of bodyChunks) dec.write(c, onToken)
-    dec.end(onToken)
-    report({ name: '.asb decode (AsbDecoder)', bytes: asbBytes, records: n, ...done() })
-    if (n !== TOTAL) throw new Error(`decoded ${n} records, expected ${TOTAL}`)
+    if (ONLY === undefined || ONLY === 'decode') {
+      const dec = new AsbDecoder()
+      let n = 0
+      const onToken = (t: Token): void => { if (t.kind === 'record') n++ }
+      const done = mark()
+      dec.write(header, onToken)
+      for (let k = 0; k < REPEAT; k++) for (const c of bodyChunks) dec.write(c, onToken)
+      dec.end(onToken)
+      report({ name: '.asb decode (AsbDecoder)', bytes: asbBytes, records: n, ...done() })
+      if (n !== TOTAL) throw new Error(`decoded ${n} records, expected ${TOTAL}`)
+    }
+
+    if (ONLY === undefined || ONLY === 'json') {
+      const ndBytes = nd.reduce((s, c) => s + c.length, 0) * REPEAT
+      let n = 0
+      let sink = 0
+      const done = mark()
+      let rest = ''
+      for (let k = 0; k < REPEAT; k++) {
+        for (const c of nd) {
+          const text = rest + c.toString('utf8')
+          let s = 0
+          for (let e = text.indexOf('\n'); e !== -1; e = text.indexOf('\n', s)) {
+            const o = JSON.parse(text.slice(s, e)) as { gen: number }
+            sink += o.gen
+            n++
+            s = e + 1
+          }
+          rest = text.slice(s)
+        }
+      }
+      report({ name: 'baseline: NDJSON split + JSON.parse', bytes: ndBytes, records: n, ...done() })
+      if (sink === 0) throw new Error('unreachable')
+    }
   }
 
   if (ONLY === 'stream' || process.argv.includes('--stream')) {
@@ -197,30 +239,7 @@ async function main (): Promise<void> {
     }))
     report({ name: '.asb decode (stream)', bytes: asbBytes, records: n - 1, ...done() })
   }
-
-  if (ONLY === undefined || ONLY === 'json') {
-    const nd = chunked(Buffer.from(pool.map(jsonLine).join(''), 'utf8'))
-    const ndBytes = nd.reduce((s, c) => s + c.length, 0) * REPEAT
-    let n = 0
-    let sink = 0
-    const done = mark()
-    let rest = ''
-    for (let k = 0; k < REPEAT; k++) {
-      for (const c of nd) {
-        const text = rest + c.toString('utf8')
-        let s = 0
-        for (let e = text.indexOf('\n'); e !== -1; e = text.indexOf('\n', s)) {
-          const o = JSON.parse(text.slice(s, e)) as { gen: number }
-          sink += o.gen
-          n++
-          s = e + 1
-        }
-        rest = text.slice(s)
-      }
-    }
-    report({ name: 'baseline: NDJSON split + JSON.parse', bytes: ndBytes, records: n, ...done() })
-    if (sink === 0) throw new Error('unreachable')
-  }
+  summary()
 }
 
 main().catch((err: unknown) => {

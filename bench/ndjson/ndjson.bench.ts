@@ -3,7 +3,7 @@
 // ndjson->asb (the NDJSON decoder feeding the .asb encoder), beside a
 // JSON.parse baseline (split on LF + JSON.parse of the same NDJSON bytes).
 //
-//   node dist/bench/ndjson/ndjson.bench.js [--records N]
+//   node dist/bench/ndjson/ndjson.bench.js [--records N] [--runs N]
 //
 // 10 000 distinct records are generated once and their bytes replayed, so the
 // run measures the codecs rather than the generator. Target on the 2-core
@@ -20,6 +20,9 @@ import type { Header, Record, Token } from '../../lib/types.js'
 
 const argIdx = process.argv.indexOf('--records')
 const RECORDS = argIdx > 0 ? Number(process.argv[argIdx + 1]) : 1_000_000
+const runsIdx = process.argv.indexOf('--runs')
+/** Each stage runs this many times, interleaved with the others; best and median are shown (the build machine is a shared VM). */
+const RUNS = runsIdx > 0 ? Number(process.argv[runsIdx + 1]) : 3
 const DISTINCT = Math.min(10_000, RECORDS)
 const REPEAT = Math.max(1, Math.round(RECORDS / DISTINCT))
 const CHUNK = 64 * 1024
@@ -125,51 +128,53 @@ const avgData = records.reduce((a, r) => a + dataBytes(r), 0) / DISTINCT
 
 console.log(`${total} records, ${avgData.toFixed(0)} B of bin data each; .asb ${(asbBytes / 1e6).toFixed(1)} MB, NDJSON ${(ndBytes / 1e6).toFixed(1)} MB`)
 
-await measure('baseline: split + JSON.parse (NDJSON bytes)', ndBytes, total, async () => {
-  let n = 0
-  const parseChunk = (buf: Buffer): void => {
-    let s = 0
-    let i: number
-    while ((i = buf.indexOf(10, s)) !== -1) { JSON.parse(buf.toString('utf8', s, i)); n++; s = i + 1 }
-  }
-  parseChunk(ndHead)
-  const whole = Buffer.concat(ndBody)
-  for (let r = 0; r < REPEAT; r++) parseChunk(whole)
-  if (n !== total + 1) throw new Error('baseline line count')
-})
+for (let run = 0; run < RUNS; run++) {
+  await measure('baseline: split + JSON.parse (NDJSON bytes)', ndBytes, total, async () => {
+    let n = 0
+    const parseChunk = (buf: Buffer): void => {
+      let s = 0
+      let i: number
+      while ((i = buf.indexOf(10, s)) !== -1) { JSON.parse(buf.toString('utf8', s, i)); n++; s = i + 1 }
+    }
+    parseChunk(ndHead)
+    const whole = Buffer.concat(ndBody)
+    for (let r = 0; r < REPEAT; r++) parseChunk(whole)
+    if (n !== total + 1) throw new Error('baseline line count')
+  })
 
-await measure('ndjson decode: bytes -> Tokens (NDJSON bytes)', ndBytes, total, async () => {
-  const s = sink()
-  await pipeline(Readable.from([ndHead]).compose(replayHeadThen(ndBody)), createNdjsonDecoder(), s)
-  if (s.n !== total + 1) throw new Error(`decoded ${s.n} tokens`)
-})
+  await measure('ndjson decode: bytes -> Tokens (NDJSON bytes)', ndBytes, total, async () => {
+    const s = sink()
+    await pipeline(Readable.from([ndHead]).compose(replayHeadThen(ndBody)), createNdjsonDecoder(), s)
+    if (s.n !== total + 1) throw new Error(`decoded ${s.n} tokens`)
+  })
 
-await measure('ndjson encode: Tokens -> bytes (NDJSON bytes)', ndBytes, total, async () => {
-  let n = 0
-  await pipeline(replayTokens([header, ...records].slice(0), 1), createNdjsonEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
-  // one pass over the distinct tokens warms up; then the full run
-  n = 0
-  await pipeline(replayTokens(records, REPEAT), createNdjsonEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
-  if (n !== ndBytes - ndHead.length) throw new Error(`encoded ${n} bytes, expected ${ndBytes - ndHead.length}`)
-})
+  await measure('ndjson encode: Tokens -> bytes (NDJSON bytes)', ndBytes, total, async () => {
+    let n = 0
+    await pipeline(replayTokens([header, ...records].slice(0), 1), createNdjsonEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
+    // one pass over the distinct tokens warms up; then the full run
+    n = 0
+    await pipeline(replayTokens(records, REPEAT), createNdjsonEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
+    if (n !== ndBytes - ndHead.length) throw new Error(`encoded ${n} bytes, expected ${ndBytes - ndHead.length}`)
+  })
 
-await measure('ndjson->asb: NDJSON decoder + .asb encoder (NDJSON bytes)', ndBytes, total, async () => {
-  let n = 0
-  await pipeline(Readable.from([ndHead]).compose(replayHeadThen(ndBody)), createNdjsonDecoder(), createAsbEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
-  if (n !== asbBytes) throw new Error(`wrote ${n} .asb bytes, expected ${asbBytes}`)
-})
+  await measure('ndjson->asb: NDJSON decoder + .asb encoder (NDJSON bytes)', ndBytes, total, async () => {
+    let n = 0
+    await pipeline(Readable.from([ndHead]).compose(replayHeadThen(ndBody)), createNdjsonDecoder(), createAsbEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
+    if (n !== asbBytes) throw new Error(`wrote ${n} .asb bytes, expected ${asbBytes}`)
+  })
 
-await measure('(context) .asb decoder alone (.asb bytes)', asbBytes, total, async () => {
-  const s = sink()
-  await pipeline(Readable.from([asbHead]).compose(replayHeadThen(asbBody)), createAsbDecoder(), s)
-  if (s.n !== total + 1) throw new Error(`decoded ${s.n} tokens`)
-})
+  await measure('(context) .asb decoder alone (.asb bytes)', asbBytes, total, async () => {
+    const s = sink()
+    await pipeline(Readable.from([asbHead]).compose(replayHeadThen(asbBody)), createAsbDecoder(), s)
+    if (s.n !== total + 1) throw new Error(`decoded ${s.n} tokens`)
+  })
 
-await measure('asb->ndjson: .asb decoder + NDJSON encoder (.asb bytes)', asbBytes, total, async () => {
-  let n = 0
-  await pipeline(Readable.from([asbHead]).compose(replayHeadThen(asbBody)), createAsbDecoder(), createNdjsonEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
-  if (n !== ndBytes) throw new Error(`wrote ${n} NDJSON bytes, expected ${ndBytes}`)
-})
+  await measure('asb->ndjson: .asb decoder + NDJSON encoder (.asb bytes)', asbBytes, total, async () => {
+    let n = 0
+    await pipeline(Readable.from([asbHead]).compose(replayHeadThen(asbBody)), createAsbDecoder(), createNdjsonEncoder(), new Writable({ write (c: Buffer, _e, cb) { n += c.length; cb() } }))
+    if (n !== ndBytes) throw new Error(`wrote ${n} NDJSON bytes, expected ${ndBytes}`)
+  })
+}
 
 function replayHeadThen (body: Buffer[]): (src: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
   return async function * (src) {
@@ -180,8 +185,18 @@ function replayHeadThen (body: Buffer[]): (src: AsyncIterable<Buffer>) => AsyncG
 
 console.log('')
 console.log(`${'stage'.padEnd(62)} ${'MB/s'.padStart(8)} ${'records/s'.padStart(11)} ${'seconds'.padStart(8)} ${'MB/cpu-s'.padStart(9)} ${'x base'.padStart(7)}`)
-const base = rows[0]!
-for (const r of rows) {
-  console.log(`${r.name.padEnd(62)} ${r.mb.toFixed(1).padStart(8)} ${Math.round(r.recs).toLocaleString('en-US').padStart(11)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpuMb.toFixed(1).padStart(9)} ${(r.mb / base.mb).toFixed(2).padStart(7)}`)
+const names = [...new Set(rows.map((r) => r.name))]
+const pick = (name: string, which: 'best' | 'median'): Row => {
+  const rs = rows.filter((r) => r.name === name).sort((a, b) => a.seconds - b.seconds)
+  return which === 'best' ? rs[0]! : rs[Math.floor((rs.length - 1) / 2)]!
+}
+for (const which of ['best', 'median'] as const) {
+  if (RUNS > 1) console.log(`${which === 'best' ? 'best' : 'median'} of ${RUNS} runs:`)
+  const base = pick(names[0]!, which)
+  for (const name of names) {
+    const r = pick(name, which)
+    console.log(`${r.name.padEnd(62)} ${r.mb.toFixed(1).padStart(8)} ${Math.round(r.recs).toLocaleString('en-US').padStart(11)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpuMb.toFixed(1).padStart(9)} ${(r.mb / base.mb).toFixed(2).padStart(7)}`)
+  }
+  if (RUNS === 1) break
 }
 console.log('\nMB/s and records/s are wall-clock; MB/cpu-s divides by the CPU time the process used (steadier on a loaded machine); x base = MB/s relative to the JSON.parse baseline.')
