@@ -4,7 +4,7 @@
 // from a sample of records taken from partitions picked uniformly at random.
 import { appendFileSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { baseParser, makeLog, run } from './common.js'
+import { baseParser, makeLog, readPasswordFromTty, run } from './common.js'
 import { AsbError, ErrorCode, EXIT_OK, UsageError } from '../lib/errors.js'
 import { Cluster } from '../lib/client/cluster.js'
 import { keyFromBase64, keyFromPem, type KeyMaterial } from '../lib/crypto/key.js'
@@ -98,7 +98,7 @@ export async function main (argv: string[]): Promise<number> {
   if (y === undefined && (a['encryption-key-file'] !== undefined || a['encryption-key-env'] !== undefined)) throw new UsageError('a key needs a mode: add -y aes128, -y aes256 or -y aes256-gcm')
   const encrypt = y === undefined ? null : { mode: y as EncryptMode, key: key(a, process.env) }
   if (a.json === true && s('machine') === '-') throw new UsageError('--json and -m - both write to stdout; give -m a FILE')
-  const conn = connectionFrom(a, process.env)
+  const conn = connectionFrom(a, process.env, readPasswordFromTty)
 
   const cluster = await Cluster.connect(conn.cluster)
   let result

@@ -6,7 +6,7 @@
 // (--target-namespace, --at, --extra-ttl) would do with them.
 import { createReadStream, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { baseParser, makeLog, run } from './common.js'
+import { baseParser, makeLog, readPasswordFromTty, run } from './common.js'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../lib/errors.js'
 import { Cluster } from '../lib/client/cluster.js'
 import { connectionFrom } from '../lib/estimate/connection.js'
@@ -72,7 +72,7 @@ export async function main (argv: string[]): Promise<number> {
   else throw new UsageError('nothing to audit: give -n NAMESPACE for a live namespace, or a backup on stdin / as FILE')
 
   const needCluster = mode === 'live' || target !== undefined
-  const conn = needCluster ? connectionFrom(a, process.env) : null
+  const conn = needCluster ? connectionFrom(a, process.env, readPasswordFromTty) : null
   const cluster = conn !== null ? await Cluster.connect(conn.cluster) : null
   try {
     let tokens

@@ -17,8 +17,13 @@ export interface Connection {
 
 type Args = { [k: string]: unknown }
 
-/** ClusterOptions and scan timeouts from the parsed options (as-scan's defaults and messages). */
-export function connectionFrom (a: Args, env: Record<string, string | undefined>): Connection {
+/**
+ * ClusterOptions and scan timeouts from the parsed options (as-scan's defaults
+ * and messages). `promptPassword` reads a password from the terminal for -U
+ * with -P given no value or not at all, as asbackup does; without it that is a
+ * usage error.
+ */
+export function connectionFrom (a: Args, env: Record<string, string | undefined>, promptPassword?: () => string): Connection {
   const s = (k: string): string | undefined => typeof a[k] === 'string' ? a[k] as string : undefined
   const b = (k: string): boolean => a[k] === true
   const int = (k: string, what: string, min: number, dflt: number): number => {
@@ -32,8 +37,12 @@ export function connectionFrom (a: Args, env: Record<string, string | undefined>
   let password: string | undefined
   if (user !== undefined) {
     const p = s('password')
-    if (p === undefined || p === '') throw new UsageError('-U needs a password: -P env:VAR, -P file:PATH or -P PASSWORD')
-    password = resolveSecret(p, env)
+    if (p === undefined || p === '') {
+      if (promptPassword === undefined) throw new UsageError('-U needs a password: -P env:VAR, -P file:PATH or -P PASSWORD')
+      password = promptPassword()
+    } else {
+      password = resolveSecret(p, env)
+    }
   }
   const tls = tlsOptionsFromArgs(a, env)
   return {

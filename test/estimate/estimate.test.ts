@@ -178,4 +178,33 @@ t.test('connection options as as-scan: a secured cluster', async t => {
   const audit = await runBin('as-ttl-audit', ['-h', server.seeds, '-U', 'admin', '-P', 'env:PW', '-n', 'test', '--json'], { env })
   t.equal(audit.code, 0, audit.stderr)
   t.equal(JSON.parse(audit.stdout.toString()).records, 20)
+
+  // -U with -P given no value (or no -P): a prompt on the terminal, as asbackup;
+  // `script` gives the binary a terminal and types the password into it.
+  // (Spawned asynchronously: the test server answers from this process.)
+  const { spawn } = await import('node:child_process')
+  const { bin } = await import('../helpers.js')
+  const runIn = async (cmd: string, args: string[], input: string): Promise<{ status: number | null, out: string, err: string }> => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+    child.stderr.on('data', (c: Buffer) => { err += c.toString() })
+    child.stdin.end(input)
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    return { status, out, err }
+  }
+  for (const [name, extra] of [['as-estimate', ['-m', '-']], ['as-ttl-audit', ['--json']]] as Array<[string, string[]]>) {
+    for (const pw of [['-P'], []]) {
+      const cmd = [process.execPath, bin(name), '-h', server.seeds, '-U', 'admin', ...pw, '-n', 'test', ...extra].map(a => `'${a}'`).join(' ')
+      const r = await runIn('script', ['-qec', cmd, '/dev/null'], 'secret\n')
+      t.equal(r.status, 0, `${name} ${pw.join(' ')}: ${r.out}`)
+      t.match(r.out, /Enter Password: /, `${name} ${pw.join(' ')} prompts`)
+      t.match(r.out, name === 'as-estimate' ? /ESTIMATE:20:\d+/ : /"records":\s*20/, `${name} ${pw.join(' ')}: logged in with the typed password`)
+    }
+    // no terminal to prompt on (cron, CI): a usage error that says what to do
+    const r = await runIn('setsid', [process.execPath, bin(name), '-h', server.seeds, '-U', 'admin', '-P', '-n', 'test', ...extra], '')
+    t.equal(r.status, 2, name)
+    t.match(r.err, new RegExp(`${name}: a password is needed but there is no terminal to prompt on`))
+  }
 })
