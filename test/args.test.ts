@@ -38,13 +38,14 @@ function aliases (def: { alias?: string | readonly string[] }): string[] {
 
 /** Command-line words for a binary: every spelling of every option, and values of every shape. */
 function words (spec: ParseSpec): string[] {
-  const out = new Set<string>(['x', 'in.asb', 's3://bucket/key', '3', '0', '12', '3.5', '1e3', '0x10', '-5', ' 4', '-', '',
+  const out = new Set<string>(['x', 'a b', 'in.asb', 's3://bucket/key', '3', '0', '12', '3.5', '1e3', '0x10', '-5', ' 4', '-', '',
     'true', 'false', '--', '-dv', 'aes256', 'aes256-gcm', 'ndjson', 'asb', 'json', 'none', 'text', 'zstd', '--bogus', '-Q'])
   for (const [name, def] of spec.options) {
     if (name === 'help' || name === 'version') continue
     out.add(`--${name}`)
     out.add(`--${name}=v`)
     out.add(`--${name}=7`)
+    out.add(`--${name}=`)
     if (def.type === 'boolean') out.add(`--no-${name}`)
     for (const a of aliases(def)) out.add(a.length === 1 ? `-${a}` : `--${a}`)
     for (const c of def.choices ?? []) out.add(String(c))
