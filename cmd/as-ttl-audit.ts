@@ -4,9 +4,9 @@
 // when its records expire, per set, and what the namespace configuration
 // (nsup, default-ttl, eviction, stop-writes, per-set limits) and a restore
 // (--target-namespace, --at, --extra-ttl) would do with them.
-import { createReadStream, realpathSync } from 'node:fs'
+import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { baseParser, makeLog, readPasswordFromTty, run } from './common.js'
+import { baseParser, makeLog, openInput, readPasswordFromTty, run } from './common.js'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../lib/errors.js'
 import { Cluster } from '../lib/client/cluster.js'
 import { connectionFrom } from '../lib/estimate/connection.js'
@@ -77,7 +77,7 @@ export async function main (argv: string[]): Promise<number> {
   try {
     let tokens
     if (mode === 'backup') {
-      const input = file === undefined || file === '-' ? { stream: process.stdin, name: 'stdin' } : { stream: createReadStream(file, { highWaterMark: 1 << 20 }), name: file }
+      const input = openInput(file, { highWaterMark: 1 << 20 })
       tokens = createDecodeFn({})(input.stream, input.name)
     }
     const report = await runAudit({
