@@ -36,6 +36,10 @@ export class PrefetchReadStream extends Readable {
   #slots: Slot[] = []
   /** Bumped when a short read makes the reads issued after it moot. */
   #epoch = 0
+  /** Reads issued and not yet called back (including moot ones). */
+  #inflight = 0
+  /** The descriptor's close, waiting for #inflight to reach 0 (see _destroy). */
+  #closeWhenIdle: (() => void) | null = null
   bytesRead = 0
 
   constructor (path: string, opts: PrefetchOptions = {}) {
@@ -66,7 +70,13 @@ export class PrefetchReadStream extends Readable {
       this.#pos += this.#chunk
       this.#slots.push(slot)
       const epoch = this.#epoch
+      this.#inflight++
       read(this.#fd, slot.buf, 0, this.#chunk, slot.pos, (err, n) => {
+        if (--this.#inflight === 0 && this.#closeWhenIdle !== null) {
+          const close = this.#closeWhenIdle
+          this.#closeWhenIdle = null
+          close()
+        }
         if (epoch !== this.#epoch || this.destroyed) return
         slot.err = err
         slot.n = n
@@ -107,7 +117,11 @@ export class PrefetchReadStream extends Readable {
     if (this.#fd < 0) { cb(err); return }
     const fd = this.#fd
     this.#fd = -1
-    close(fd, () => { cb(err) })
+    // Close only once no read is in flight: a descriptor closed under a
+    // pending read could be reused by another open before that read runs.
+    const done = (): void => { close(fd, () => { cb(err) }) }
+    if (this.#inflight > 0) this.#closeWhenIdle = done
+    else done()
   }
 }
 
