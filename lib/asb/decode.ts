@@ -29,7 +29,7 @@ import {
 } from './constants.js'
 import { doubleTextErrorIndex, strtodChecked } from './double.js'
 import { NameCache } from './name-cache.js'
-import { int64FromDigits } from './int64.js'
+import { INT64_MAX, INT64_MIN, int64FromDigits } from './int64.js'
 
 export interface AsbDecoderOptions {
   /** Name used in error positions (e.g. the input path, or 'stdin'). */
@@ -60,11 +60,9 @@ const SHRINK_ABOVE = 8 * 1024 * 1024
 const VERSION_PREFIX = Buffer.from('Version ', 'latin1')
 const FIRST_FILE = Buffer.from('first-file', 'latin1')
 const NAMESPACE = Buffer.from('namespace', 'latin1')
-const INT64_MAX = (1n << 63n) - 1n
 /** Small non-negative integers are frequent bin values; their bigints are shared (immutable). */
 const SMALL_INTS = 1024
 const SMALL_BIGINTS: bigint[] = Array.from({ length: SMALL_INTS }, (_, i) => BigInt(i))
-const INT64_MIN_ABS = 1n << 63n
 
 /** Bin label byte -> the particle type for bytes-like labels, 2 for other value labels, 1 for N and U, 0 = invalid. */
 const LABELS = new Uint8Array(256)
@@ -547,7 +545,7 @@ export class AsbDecoder {
     if (v !== undefined) return v
     // 20+ digits: leading zeros, or an overflow
     const big = BigInt(latin1(src, s, e))
-    if (big > (neg ? INT64_MIN_ABS : INT64_MAX)) {
+    if (neg ? -big < INT64_MIN : big > INT64_MAX) {
       this.#fail(`Integer overflow with number ${latin1(src, this.#tokS, e)} in backup block`, at)
     }
     return neg ? -big : big

@@ -139,32 +139,31 @@ class CoreTransform extends Transform {
     this.feed(this.#block!.subarray(0, len))
   }
 
-  override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.#reclaim.count(chunk.length)
+  /** Run one step, push what the cores emitted (before an error too: GCM emits only verified chunks), then call back. */
+  #step (work: () => void, cb: TransformCallback): void {
+    let error: Error | null = null
     try {
-      if (this.core === null) this.feed(chunk)
-      else this.#gather(chunk)
+      work()
     } catch (err) {
-      // What the cores emitted before an error is good (GCM: verified chunks).
-      this.#flushOut()
-      cb(err as Error)
-      return
+      error = err as Error
     }
     this.#flushOut()
-    cb()
+    cb(error)
+  }
+
+  override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.#reclaim.count(chunk.length)
+    this.#step(() => {
+      if (this.core === null) this.feed(chunk)
+      else this.#gather(chunk)
+    }, cb)
   }
 
   override _flush (cb: TransformCallback): void {
-    try {
+    this.#step(() => {
       this.#drainBlock()
       this.finish()
-    } catch (err) {
-      this.#flushOut()
-      cb(err as Error)
-      return
-    }
-    this.#flushOut()
-    cb()
+    }, cb)
   }
 }
 

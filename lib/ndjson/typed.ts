@@ -24,6 +24,7 @@ import { decodeCdt, CdtError, Writer } from '../cdt/msgpack.js'
 import { cdtToCanonicalJson } from './cdt-json.js'
 import type { CdtNode } from '../cdt/msgpack.js'
 import { base64Bytes, base64Slice, shortPlainAscii, utf8Bytes as slabUtf8, utf8Slice } from './buf.js'
+import { INT64_MAX, INT64_MIN } from '../asb/int64.js'
 
 /** A reason without position; the line decoder adds file and line. */
 export class TypedJsonError extends Error {
@@ -52,8 +53,6 @@ const TAG_BYTES: ReadonlyMap<string, BytesParticle> = new Map(
 )
 
 const MAX_SAFE = 9007199254740991n
-const INT64_MIN = -9223372036854775808n
-const INT64_MAX = 9223372036854775807n
 const UINT64_MAX = 18446744073709551615n
 
 const f64 = new Float64Array(1)
