@@ -121,9 +121,10 @@ export function fileArg (v: unknown): string | undefined {
 }
 
 /**
- * Open FILE, or stdin for '-' / undefined. `highWaterMark` sets the file read
- * size (default 64 KiB); bulk filters pass 1 MiB, since every file read is a
- * thread-pool round trip.
+ * Open FILE, or stdin for '-' / undefined. A regular FILE is read with a few
+ * reads in flight (lib/storage/file.ts); `highWaterMark` sets the size of each
+ * (default 64 KiB; bulk filters pass 1 MiB, since every read is a thread-pool
+ * round trip).
  */
 export function openInput (path: string | undefined, opts: { highWaterMark?: number } = {}): { stream: Readable, name: string } {
   if (path === undefined || path === '-') return { stream: process.stdin, name: 'stdin' }
