@@ -1,41 +1,27 @@
 #!/usr/bin/env node
 // as-encode: convert between .asb and typed NDJSON, or validate either.
 //
-//   FILE|stdin --> sniff --> .asb decoder | NDJSON decoder --> Tokens
-//     --> [header for .asb output] --> .asb encoder | NDJSON encoder --> stdout
+//   FILE|stdin --> sniff --> lib/convert (chunks over --threads workers:
+//     .asb decoder | NDJSON decoder --> [header for .asb output]
+//     --> .asb encoder | NDJSON encoder) --> stdout
 //
 // With --validate the tokens are only counted.
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { Transform, Writable } from 'node:stream'
+import { Writable } from 'node:stream'
+import { availableParallelism } from 'node:os'
 import { pipeline } from 'node:stream/promises'
 import { baseParser, fileArg, makeLog, openInput, openOutput, run } from './common.js'
 import { UsageError } from '../lib/errors.js'
-import type { Token } from '../lib/types.js'
 import { ByteCounter, sniffFormat } from '../lib/format.js'
 import type { Format } from '../lib/format.js'
-import { createAsbDecoder } from '../lib/asb/decode.js'
-import { createAsbEncoder } from '../lib/asb/encode.js'
-import { createNdjsonDecoder } from '../lib/ndjson/decode.js'
-import { createNdjsonEncoder } from '../lib/ndjson/encode.js'
-import { ensureHeader } from '../lib/ndjson/header.js'
+import { createConversion } from '../lib/convert/parallel.js'
 
 const NAME = 'as-encode'
 
-interface Counts { records: number, indexes: number, udfs: number }
-
-function counter (counts: Counts): Writable {
-  return new Writable({
-    objectMode: true,
-    highWaterMark: 256,
-    write (t: Token, _enc, cb) {
-      if (t.kind === 'record') counts.records++
-      else if (t.kind === 'sindex') counts.indexes++
-      else if (t.kind === 'udf') counts.udfs++
-      cb()
-    }
-  })
-}
+/** Default --threads: one worker per core, up to 4 (past that the main thread's cutting and writing is the limit). */
+const DEFAULT_THREADS = Math.min(4, availableParallelism())
+const MAX_THREADS = 64
 
 function plural (n: number, one: string, many = one + 's'): string {
   return `${n} ${n === 1 ? one : many}`
@@ -52,6 +38,7 @@ parse only and report counts on stderr.`)
     .option('compact', { alias: 'C', type: 'boolean', default: false, describe: '.asb output: raw bytes (B!, L!, M!...) instead of base64, like asbackup --compact' })
     .option('relaxed', { type: 'boolean', default: false, describe: 'NDJSON output: plain readable JSON (lossy, see as-ndjson(5))' })
     .option('validate', { type: 'boolean', default: false, describe: 'Parse without writing; print counts on stderr; exit 1 at the first error' })
+    .option('threads', { type: 'number', default: DEFAULT_THREADS, describe: 'Worker threads for inputs over 1 MiB (1: convert on the main thread only)' })
     .command('$0 [file]', false)
     .parseAsync()
   if (argv.includes('--help') || argv.includes('--version')) return 0
@@ -64,35 +51,29 @@ parse only and report counts on stderr.`)
     if (args.compact && to !== 'asb') throw new UsageError('--compact applies to .asb output only')
     if (args.relaxed && to !== 'ndjson') throw new UsageError('--relaxed applies to NDJSON output only')
   }
+  const threads = args.threads
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new UsageError(`--threads must be an integer from 1 to ${MAX_THREADS}, got ${String(threads)}`)
   const bytes = new ByteCounter()
-  const decoder = from === 'asb' ? createAsbDecoder({ file: input.name }) : createNdjsonDecoder({ file: input.name })
-  const counts: Counts = { records: 0, indexes: 0, udfs: 0 }
+  const { counts, stats, stage } = createConversion({
+    from,
+    to: args.validate ? null : to,
+    compact: args.compact,
+    relaxed: args.relaxed,
+    file: input.name
+  }, { threads })
   const summary = (): string =>
     `${plural(counts.records, 'record')}, ${plural(counts.indexes, 'index', 'indexes')}, ${plural(counts.udfs, 'UDF')}, ${plural(bytes.bytes, 'byte')}`
 
   if (args.validate) {
-    await pipeline(sniffed.stream, bytes, decoder, counter(counts))
+    await pipeline(sniffed.stream, bytes, stage, new Writable({ write (_c, _e, cb) { cb() } }))
     log.error(`${input.name}: valid ${from === 'asb' ? '.asb' : 'NDJSON'}: ${summary()}`)
     return 0
   }
 
   const output = openOutput(undefined, { binary: to === 'asb' })
-  const stages: Transform[] = [bytes, decoder]
-  if (to === 'asb' && from === 'ndjson') stages.push(ensureHeader())
-  if (args.verbose) {
-    stages.push(new Transform({
-      objectMode: true,
-      transform (t: Token, _enc, cb) {
-        if (t.kind === 'record') counts.records++
-        else if (t.kind === 'sindex') counts.indexes++
-        else if (t.kind === 'udf') counts.udfs++
-        cb(null, t)
-      }
-    }))
-  }
-  stages.push(to === 'asb' ? createAsbEncoder({ compact: args.compact }) : createNdjsonEncoder({ relaxed: args.relaxed }))
-  await pipeline([sniffed.stream, ...stages, output.stream])
+  await pipeline(sniffed.stream, bytes, stage, output.stream)
   log.verbose(`${input.name}: ${from} -> ${to}: ${summary()}`)
+  log.verbose(`chunks: ${stats.workerChunks} on worker threads, ${stats.localChunks} on the main thread (${stats.redone} redone after a cut inside a record)`)
   return 0
 }
 

@@ -36,6 +36,16 @@ export interface AsbDecoderOptions {
   file?: string
   /** Largest length-prefixed value accepted, in bytes (default 256 MiB). */
   maxValueSize?: number
+  /**
+   * Start mid-stream, at the start of a record or global line of a stream
+   * whose version line said `version` (lib/convert splits a stream at record
+   * starts). No header is expected or emitted.
+   */
+  resume?: { version: string }
+  /** Absolute offset of the first byte fed (default 0). */
+  offset?: number
+  /** Line number of the first byte fed (default 1). */
+  line?: number
 }
 
 const LF = 10
@@ -123,6 +133,27 @@ export class AsbDecoder {
   constructor (opts: AsbDecoderOptions = {}) {
     this.file = opts.file
     this.#maxValue = opts.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE
+    this.#base = this.#lineStart = opts.offset ?? 0
+    this.#line = opts.line ?? 1
+    if (opts.resume !== undefined) {
+      this.#state = S_BODY
+      this.#version = opts.resume.version
+      this.#legacy = this.#version === '3.0'
+    }
+  }
+
+  /** The version line's version ('' until it is read). */
+  get version (): string { return this.#version }
+
+  /** Line number at the end of what has been turned into tokens. */
+  get line (): number { return this.#line }
+
+  /**
+   * True when everything fed so far has been turned into tokens and the next
+   * byte would start a record or global line (not inside a header or record).
+   */
+  get atBoundary (): boolean {
+    return this.#state === S_BODY && this.#pending === 0 && this.#pos === this.#buf.length
   }
 
   /** Absolute number of bytes turned into tokens so far. */

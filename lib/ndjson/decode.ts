@@ -204,17 +204,31 @@ export interface NdjsonDecodeOptions {
 
 const LF = 0x0a
 
-export class NdjsonDecoder extends Transform {
+/**
+ * The NDJSON decoder without the stream: feed chunks, get Tokens through a
+ * callback (the NdjsonDecoder Transform and lib/convert use it).
+ * `line` and `offset` say where the first byte sits (line numbers count the
+ * lines before it), for a decoder that starts mid-stream at a line start.
+ */
+export class NdjsonLines {
   readonly #file: string | undefined
-  #lineNo = 0
-  #offset = 0
+  #lineNo: number
+  #offset: number
   #tail: Buffer[] = []
   #tailLen = 0
+  #emit: (t: Token) => void = noop
 
-  constructor (opts: NdjsonDecodeOptions = {}) {
-    super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 256 })
+  constructor (opts: NdjsonDecodeOptions & { linesBefore?: number, offset?: number } = {}) {
     this.#file = opts.file
+    this.#lineNo = opts.linesBefore ?? 0
+    this.#offset = opts.offset ?? 0
   }
+
+  /** Lines finished so far (the line number of the last complete line). */
+  get lines (): number { return this.#lineNo }
+
+  /** True when no partial line is held (the input so far ends at an LF). */
+  get atBoundary (): boolean { return this.#tail.length === 0 }
 
   #line (buf: Buffer, start: number, end: number): void {
     const lineStart = this.#offset
@@ -231,7 +245,7 @@ export class NdjsonDecoder extends Transform {
     const c = s.charCodeAt(0)
     // whitespace-only lines (and a CR before the LF) are skipped, as most NDJSON readers do
     if (c !== 123 /* { */ && s.trim() === '') return
-    this.push(parseNdjsonLine(s, this.#lineNo, this.#file))
+    this.#emit(parseNdjsonLine(s, this.#lineNo, this.#file))
   }
 
   /**
@@ -258,31 +272,27 @@ export class NdjsonDecoder extends Transform {
     this.#text(text.slice(s))
   }
 
-  override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      let start = 0
-      const last = chunk.lastIndexOf(LF)
-      if (last === -1) {
-        this.#keep(chunk)
-        cb()
-        return
-      }
-      if (this.#tail.length > 0) {
-        // the carried-over start of a line ends in this chunk: join once
-        const i = chunk.indexOf(LF)
-        this.#tail.push(chunk.subarray(0, i))
-        const line = Buffer.concat(this.#tail)
-        this.#tail = []
-        this.#tailLen = 0
-        this.#line(line, 0, line.length)
-        start = i + 1
-      }
-      if (start <= last) this.#lines(chunk, start, last)
-      if (last + 1 < chunk.length) this.#keep(chunk.subarray(last + 1))
-      cb()
-    } catch (err) {
-      cb(err as Error)
+  /** Feeds a chunk; calls onToken for every complete line. Throws ParseError on bad input. */
+  write (chunk: Buffer, onToken: (t: Token) => void): void {
+    this.#emit = onToken
+    let start = 0
+    const last = chunk.lastIndexOf(LF)
+    if (last === -1) {
+      this.#keep(chunk)
+      return
     }
+    if (this.#tail.length > 0) {
+      // the carried-over start of a line ends in this chunk: join once
+      const i = chunk.indexOf(LF)
+      this.#tail.push(chunk.subarray(0, i))
+      const line = Buffer.concat(this.#tail)
+      this.#tail = []
+      this.#tailLen = 0
+      this.#line(line, 0, line.length)
+      start = i + 1
+    }
+    if (start <= last) this.#lines(chunk, start, last)
+    if (last + 1 < chunk.length) this.#keep(chunk.subarray(last + 1))
   }
 
   #keep (part: Buffer): void {
@@ -294,14 +304,41 @@ export class NdjsonDecoder extends Transform {
     this.#tail.push(Buffer.from(part))
   }
 
+  /** Signals the end of input: decodes a last line without LF. */
+  end (onToken: (t: Token) => void): void {
+    this.#emit = onToken
+    if (this.#tail.length > 0) {
+      const t = Buffer.concat(this.#tail)
+      this.#tail = []
+      this.#tailLen = 0
+      this.#line(t, 0, t.length)
+    }
+  }
+}
+
+function noop (): void {}
+
+export class NdjsonDecoder extends Transform {
+  readonly #lines: NdjsonLines
+  readonly #push = (t: Token): void => { this.push(t) }
+
+  constructor (opts: NdjsonDecodeOptions = {}) {
+    super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 256 })
+    this.#lines = new NdjsonLines(opts)
+  }
+
+  override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.#lines.write(chunk, this.#push)
+      cb()
+    } catch (err) {
+      cb(err as Error)
+    }
+  }
+
   override _flush (cb: TransformCallback): void {
     try {
-      if (this.#tail.length > 0) {
-        const t = Buffer.concat(this.#tail)
-        this.#tail = []
-        this.#tailLen = 0
-        this.#line(t, 0, t.length)
-      }
+      this.#lines.end(this.#push)
       cb()
     } catch (err) {
       cb(err as Error)

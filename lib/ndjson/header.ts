@@ -15,61 +15,94 @@ import { nameEquals, nameToString } from '../name.js'
 /** UDF lines held back while waiting for a token that names the namespace. */
 export const MAX_HELD_UDFS = 1000
 
-export class EnsureHeader extends Transform {
-  #started = false
-  #header: Header | null = null
+/**
+ * The rule above without the stream: accept() each token in order, end() at
+ * the end. A gate built with a header behaves as one that has already passed
+ * it (lib/convert hands the established header to its workers).
+ */
+export class HeaderGate {
+  #started: boolean
+  #header: Header | null
   #held: Udf[] = []
+
+  constructor (header: Header | null = null) {
+    this.#header = header
+    this.#started = header !== null
+  }
+
+  /** The header in force, once the stream has one (given or made). */
+  get header (): Header | null { return this.#header }
+
+  accept (t: Token, emit: (t: Token) => void): void {
+    if (t.kind === 'header') {
+      const first = this.#header
+      if (first === null) {
+        this.#started = true
+        this.#header = t
+        emit(t)
+        this.#release(emit)
+        return
+      }
+      const same = first.version === t.version &&
+        (first.namespace === null ? t.namespace === null : t.namespace !== null && nameEquals(first.namespace, t.namespace))
+      if (!same) {
+        throw new AsbError(ErrorCode.INVALID, `a second header line (version ${t.version}, namespace ${t.namespace === null ? 'none' : nameToString(t.namespace)}) disagrees with the first (version ${first.version}, namespace ${first.namespace === null ? 'none' : nameToString(first.namespace)}); one .asb has one header`)
+      }
+      return
+    }
+    if (this.#started) { emit(t); return }
+    if (t.kind === 'udf') {
+      if (this.#held.length >= MAX_HELD_UDFS) {
+        throw new AsbError(ErrorCode.INVALID, `more than ${MAX_HELD_UDFS} UDF lines before any header, index or record`)
+      }
+      this.#held.push(t)
+      return
+    }
+    const h: Header = { kind: 'header', version: '3.1', namespace: t.namespace, firstFile: true }
+    this.#started = true
+    this.#header = h
+    emit(h)
+    this.#release(emit)
+    emit(t)
+  }
+
+  #release (emit: (t: Token) => void): void {
+    const held = this.#held
+    this.#held = []
+    for (const u of held) emit(u)
+  }
+
+  end (): void {
+    if (!this.#started && this.#held.length > 0) {
+      throw new AsbError(ErrorCode.INVALID, 'no header line, index or record names the namespace; add a {"$meta":"header",...} line')
+    }
+  }
+}
+
+export class EnsureHeader extends Transform {
+  readonly #gate = new HeaderGate()
+  readonly #push = (t: Token): void => { this.push(t) }
 
   constructor () {
     super({ objectMode: true })
   }
 
   override _transform (t: Token, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (t.kind === 'header') {
-      const first = this.#header
-      if (first === null) {
-        this.#started = true
-        this.#header = t
-        this.push(t)
-        for (const u of this.#held) this.push(u)
-        this.#held = []
-        cb()
-        return
-      }
-      const same = first.version === t.version &&
-        (first.namespace === null ? t.namespace === null : t.namespace !== null && nameEquals(first.namespace, t.namespace))
-      if (!same) {
-        cb(new AsbError(ErrorCode.INVALID, `a second header line (version ${t.version}, namespace ${t.namespace === null ? 'none' : nameToString(t.namespace)}) disagrees with the first (version ${first.version}, namespace ${first.namespace === null ? 'none' : nameToString(first.namespace)}); one .asb has one header`))
-        return
-      }
+    try {
+      this.#gate.accept(t, this.#push)
       cb()
-      return
+    } catch (err) {
+      cb(err as Error)
     }
-    if (this.#started) { cb(null, t); return }
-    if (t.kind === 'udf') {
-      if (this.#held.length >= MAX_HELD_UDFS) {
-        cb(new AsbError(ErrorCode.INVALID, `more than ${MAX_HELD_UDFS} UDF lines before any header, index or record`))
-        return
-      }
-      this.#held.push(t)
-      cb()
-      return
-    }
-    const h: Header = { kind: 'header', version: '3.1', namespace: t.namespace, firstFile: true }
-    this.#started = true
-    this.#header = h
-    this.push(h)
-    for (const u of this.#held) this.push(u)
-    this.#held = []
-    cb(null, t)
   }
 
   override _flush (cb: TransformCallback): void {
-    if (!this.#started && this.#held.length > 0) {
-      cb(new AsbError(ErrorCode.INVALID, 'no header line, index or record names the namespace; add a {"$meta":"header",...} line'))
-      return
+    try {
+      this.#gate.end()
+      cb()
+    } catch (err) {
+      cb(err as Error)
     }
-    cb()
   }
 }
 
