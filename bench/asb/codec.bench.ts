@@ -3,7 +3,7 @@
 // through their stream Transforms, beside a JSON.parse baseline over the
 // equivalent NDJSON bytes (split on LF + JSON.parse per line).
 //
-//   node dist/bench/asb/codec.bench.js [--records N] [--runs N] [--only decode|encode|json|stream] [--stream]
+//   node dist/bench/asb/codec.bench.js [--records N] [--runs N] [--threads N] [--only decode|encode|json|stream] [--stream]
 //
 // 10 000 distinct records are generated once and replayed (tokens for the
 // encoder, 64 KiB chunks of their .asb text for the decoder), so the run
@@ -30,6 +30,8 @@ import { pipeline } from 'node:stream/promises'
 import { AsbDecoder, createAsbDecoder } from '../../lib/asb/decode.js'
 import { AsbEncoder, createAsbEncoder } from '../../lib/asb/encode.js'
 import { Particle } from '../../lib/types.js'
+import { createConversion } from '../../lib/convert/parallel.js'
+import { availableParallelism } from 'node:os'
 import type { Header, Record, Token } from '../../lib/types.js'
 
 const arg = (name: string): string | undefined => {
@@ -39,6 +41,8 @@ const arg = (name: string): string | undefined => {
 const RECORDS = Number(arg('--records') ?? 1_000_000)
 const ONLY = arg('--only')
 const RUNS = Number(arg('--runs') ?? 3)
+/** Worker threads for the as-encode --validate row (default: as-encode's, one per core up to 4). */
+const THREADS = Number(arg('--threads') ?? Math.min(4, availableParallelism()))
 const DISTINCT = Math.min(10_000, RECORDS)
 const REPEAT = Math.max(1, Math.round(RECORDS / DISTINCT))
 const TOTAL = DISTINCT * REPEAT
@@ -180,6 +184,17 @@ async function main (): Promise<void> {
       dec.end(onToken)
       report({ name: '.asb decode (AsbDecoder)', bytes: asbBytes, records: n, ...done() })
       if (n !== TOTAL) throw new Error(`decoded ${n} records, expected ${TOTAL}`)
+
+      // as-encode --validate: the decoder on worker threads (lib/convert)
+      const conv = createConversion({ from: 'asb', to: null }, { threads: THREADS })
+      const chunks = async function * (): AsyncGenerator<Buffer> {
+        yield header
+        for (let k = 0; k < REPEAT; k++) yield * bodyChunks
+      }
+      const vdone = mark()
+      await pipeline(chunks, conv.stage, new Writable({ write (_c, _e, cb) { cb() } }))
+      report({ name: `.asb decode (as-encode --validate, ${THREADS} threads)`, bytes: asbBytes, records: conv.counts.records, ...vdone() })
+      if (conv.counts.records !== TOTAL) throw new Error(`validated ${conv.counts.records} records, expected ${TOTAL}`)
     }
 
     if (ONLY === undefined || ONLY === 'json') {

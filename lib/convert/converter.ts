@@ -118,6 +118,10 @@ export class Converter {
 
   /** Feeds a chunk. Throws ParseError / AsbError on bad input. */
   write (chunk: Buffer): void {
+    if (this.#ndjsonOut && this.#o === 0 && this.#out.length < chunk.length) {
+      // NDJSON is about 1.1x the .asb: one buffer, no regrowth copies
+      this.#out = Buffer.allocUnsafeSlow(Math.max(NDJSON_OUT_INITIAL, Math.ceil(chunk.length * 1.25)))
+    }
     if (this.#asb !== null) this.#asb.write(chunk, this.#emit)
     else this.#nd!.write(chunk, this.#emit)
   }

@@ -34,8 +34,6 @@ export interface ParallelOptions {
   threads: number
   /** Target chunk size in bytes (default 1 MiB). */
   chunkSize?: number
-  /** Worker young-generation size in MiB (default 48: fewer scavenges for this allocation-heavy work). */
-  youngGenerationMb?: number
 }
 
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024
@@ -89,10 +87,9 @@ class Pool {
   #failed: Error | null = null
   #closed = false
 
-  constructor (threads: number, youngMb: number) {
+  constructor (threads: number) {
     for (let i = 0; i < threads; i++) {
       const w = new Worker(new URL('./worker.js', import.meta.url), {
-        resourceLimits: { maxYoungGenerationSizeMb: youngMb },
         // not the parent's loaders and flags (a test runner's coverage hooks made each start ~1 s)
         execArgv: [],
         // a worker never prints; should it, its output must not join the data on stdout
@@ -278,7 +275,7 @@ export function createConversion (spec: ConvertSpec, opts: ParallelOptions): {
           }
           let result: Promise<ResultMessage> | null = null
           if (local === null && resume !== null) {
-            pool ??= new Pool(threads, opts.youngGenerationMb ?? 48)
+            pool ??= new Pool(threads)
             result = pool.run({ id: nextId++, spec, resume, bytes: c.bytes, offset: c.offset, final: c.final })
           }
           queue.push({ ...c, result })

@@ -37,7 +37,7 @@ export interface ResultMessage {
 export function toWire (err: unknown): WireError {
   if (err instanceof ParseError) return { kind: 'parse', reason: err.reason, position: err.position, exitCode: err.exitCode }
   if (err instanceof AsbError) return { kind: 'asb', code: err.code, message: err.message, exitCode: err.exitCode }
-  return { kind: 'other', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }
+  return { kind: 'other', message: err instanceof Error ? err.message : String(err) }
 }
 
 /** The error again, with line numbers made absolute (`line` is the chunk's first line). */
