@@ -207,8 +207,8 @@ const LF = 0x0a
 /**
  * The NDJSON decoder without the stream: feed chunks, get Tokens through a
  * callback (the NdjsonDecoder Transform and lib/convert use it).
- * `line` and `offset` say where the first byte sits (line numbers count the
- * lines before it), for a decoder that starts mid-stream at a line start.
+ * `linesBefore` and `offset` say where the first byte sits, for a decoder
+ * that starts mid-stream at a line start (lib/convert's workers).
  */
 export class NdjsonLines {
   readonly #file: string | undefined
