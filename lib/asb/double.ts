@@ -43,11 +43,23 @@ export function formatDouble (x: number): string {
   const s = ax.toExponential(16) // "d.dddddddddddddddde+N": 17 significant digits
   let digits = s[0]! + s.slice(2, 18)
   let exp = +s.slice(19)
-  if (!Number.isInteger(ax) && Number.isInteger(ax * TWO_POW_25)) {
+  if (mayBeTie(ax, s)) {
     const tie = evenTie(ax)
     if (tie !== null) { digits = tie.digits; exp = tie.exp }
   }
   return (neg ? '-' : '') + layoutG(digits, exp)
+}
+
+/**
+ * Whether `s` = ax.toExponential(16) may need evenTie's repair. A tie that
+ * toExponential rounded away from zero, where half-to-even keeps the even
+ * 17th digit d, printed d + 1 (no carry, as d <= 8): an odd last digit. So an
+ * even last digit never needs the repair; nor does a value with more than 25
+ * binary fraction digits (see TWO_POW_25). Values like 0.25 or 19.5 are
+ * common in data and leave the fast path only when their last digit is odd.
+ */
+function mayBeTie (ax: number, s: string): boolean {
+  return (s.charCodeAt(17) & 1) === 1 && !Number.isInteger(ax) && Number.isInteger(ax * TWO_POW_25)
 }
 
 /**
@@ -58,12 +70,13 @@ export function formatDouble (x: number): string {
  */
 export function formatDoubleInto (x: number, dst: Uint8Array, o: number): number {
   const ax = x < 0 ? -x : x
-  if (!(ax < Infinity) || ax === 0 || Number.isInteger(ax) || Number.isInteger(ax * TWO_POW_25)) {
+  let s = ''
+  if (!(ax < Infinity) || ax === 0 || Number.isInteger(ax) || mayBeTie(ax, s = ax.toExponential(16))) {
     const t = formatDouble(x)
     for (let i = 0; i < t.length; i++) dst[o++] = t.charCodeAt(i)
     return o
   }
-  const s = ax.toExponential(16) // "d.dddddddddddddddde+N"
+  // s = "d.dddddddddddddddde+N"
   let exp = 0
   for (let i = 20; i < s.length; i++) exp = exp * 10 + s.charCodeAt(i) - 48
   if (s.charCodeAt(19) === 45) exp = -exp

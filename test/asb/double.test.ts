@@ -155,3 +155,67 @@ t.test('formatDoubleInto writes exactly what formatDouble returns (vectors and 2
   }
   t.equal(bad, 0, `${values.length} values`)
 })
+
+/** %.17g of a dyadic double (at most 25 fraction bits) from its exact decimal expansion, half to even: an oracle independent of toExponential. */
+function exactG17 (x: number): string {
+  const neg = x < 0
+  const n = BigInt(Math.abs(x) * 2 ** 25) * 5n ** 25n // |x| * 10^25, exact
+  const all = n.toString().padStart(26, '0')
+  const first = all.search(/[1-9]/)
+  let exp = all.length - 25 - 1 - first // decimal exponent of the first significant digit
+  let sig = all.slice(first).replace(/0+$/, '')
+  if (sig.length > 17) {
+    const keep = BigInt(sig.slice(0, 17))
+    const rest = sig.slice(17)
+    const half = '5' + '0'.repeat(rest.length - 1)
+    const up = rest > half || (rest === half && (keep & 1n) === 1n)
+    sig = (up ? keep + 1n : keep).toString()
+    if (sig.length > 17) { exp++; sig = sig.slice(0, 17) }
+    sig = sig.replace(/0+$/, '')
+  }
+  let out: string
+  if (exp < -4 || exp >= 17) {
+    const ae = Math.abs(exp)
+    out = (sig.length > 1 ? sig[0] + '.' + sig.slice(1) : sig) + (exp < 0 ? 'e-' : 'e+') + (ae < 10 ? '0' : '') + ae
+  } else if (exp < 0) {
+    out = '0.' + '0'.repeat(-exp - 1) + sig
+  } else {
+    out = sig.length <= exp + 1 ? sig + '0'.repeat(exp + 1 - sig.length) : sig.slice(0, exp + 1) + '.' + sig.slice(exp + 1)
+  }
+  return (neg ? '-' : '') + out
+}
+
+t.test('dyadic doubles (0.25, 19.5, exact 17-digit ties) match an exact half-to-even oracle', async t => {
+  let seed = 12345
+  const rnd = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
+  const buf = new Uint8Array(40)
+  let ties = 0
+  let n = 0
+  for (let i = 0; i < 40000; i++) {
+    const j = 1 + Math.floor(rnd() * 25)
+    let m: number
+    if (i % 2 === 0) {
+      // m * 5^j has 18 digits: every such value is an exact tie at the 17th digit
+      const lo = Math.ceil(1e17 / 5 ** j)
+      const hi = Math.min(Math.floor(1e18 / 5 ** j), 2 ** 53 - 1)
+      if (lo >= hi) continue
+      m = lo + Math.floor(rnd() * (hi - lo))
+      if (m % 2 === 0) m++
+      ties++
+    } else {
+      m = Math.floor(rnd() * 2 ** 40) * 2 + 1
+    }
+    const x = (i % 4 < 2 ? 1 : -1) * m / 2 ** j
+    if (Number.isInteger(x)) continue
+    const want = exactG17(x)
+    const got = formatDouble(x)
+    if (got !== want) { t.equal(got, want, `formatDouble(${x})`); return }
+    const o = formatDoubleInto(x, buf, 0)
+    const into = Buffer.from(buf.subarray(0, o)).toString('latin1')
+    if (into !== want) { t.equal(into, want, `formatDoubleInto(${x})`); return }
+    n++
+  }
+  t.ok(ties > 10000, `${ties} exact ties among ${n} values`)
+  t.equal(formatDouble(500000.25), '500000.25')
+  t.equal(formatDouble(0.5), '0.5')
+})
