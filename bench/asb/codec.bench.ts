@@ -13,18 +13,19 @@
 // variants (objectMode stream overhead per token). Target on the 2-core build
 // machine: >= 200 MB/s for both .asb decode and encode.
 //
-// Figures on the 2-core build machine (Node 20.20.2, 2026-11-21, idle, but a
-// shared VM whose speed swings ~30% between runs; --runs 3, best / median):
+// Figures on the 2-core build machine (Node 20.20.2, 2026-11-21, a shared VM
+// whose speed swings ~30% between runs; --runs 3, best / median MB/s):
 //
-//   .asb encode (AsbEncoder)   417 MB   157.2 / 146.9 MB/s   0.38 M rec/s best
-//   .asb decode (AsbDecoder)   417 MB   174.8 / 148.8 MB/s   0.42 M rec/s best
-//   NDJSON split + JSON.parse  439 MB   186.7 / 179.9 MB/s
+//   .asb encode (AsbEncoder)                          158.6 / 152.7
+//   .asb decode (AsbDecoder)                          172.2 / 151.5
+//   .asb decode (as-encode --validate, 2 threads)     203.4 / 193.0
+//   NDJSON split + JSON.parse                         210.2 / 201.2
 //
-// The 200 MB/s target is not met on this machine: decode is about 0.85-0.95x
-// the JSON.parse baseline, encode 0.8x. Interleaved A/B runs in one process
-// (the steadier comparison here) put this session's changes (int64 without
-// BigInt arithmetic, doubles formatted into the output, a 256-byte base64
-// table) at 1.11x for decode and 1.10-1.13x for encode.
+// The 200 MB/s target: met by as-encode's decoding on worker threads on good
+// runs, not by the single-threaded decoder (0.8-0.85x the JSON.parse
+// baseline) nor the encoder (0.75x). Earlier changes (int64 without BigInt
+// arithmetic, doubles formatted into the output, a 256-byte base64 table)
+// measured 1.11x for decode and 1.10-1.13x for encode in interleaved A/B runs.
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { AsbDecoder, createAsbDecoder } from '../../lib/asb/decode.js'
