@@ -150,6 +150,27 @@ t.test('golden .asb files: same bytes and counts as the serial pipeline at every
   }
 })
 
+t.test('a version 3.0 stream (no escapes) and a stream with globals between records convert the same in chunks', async t => {
+  const big = readFileSync(join(ASB_FIXTURES, 'golden_big.asb'))
+  // 3.0 has no global lines: the header, then golden_big's records
+  const first = Math.min(...['\n+ k ', '\n+ n '].map((m) => big.indexOf(m)).filter((i) => i > 0)) + 1
+  const meta = big.subarray(0, big.indexOf('\n* ') + 1)
+  const v30 = Buffer.concat([Buffer.from('Version 3.0'), meta.subarray('Version 3.1'.length), big.subarray(first)])
+  const tokens = trickyRecords(600, 1000)
+  tokens.splice(300, 0, { kind: 'sindex', namespace: 'test', set: 'set', name: 'idx_mid', indexType: 'N', paths: [{ path: 'id', type: 'N' }], context: null })
+  const mixed = asbOf(tokens)
+  for (const [name, input] of [['3.0', v30], ['globals', mixed]] as Array<[string, Buffer]>) {
+    for (const spec of [{ from: 'asb', to: 'ndjson', file: 'in' }, { from: 'asb', to: 'asb', file: 'in' }] as ConvertSpec[]) {
+      const want = await serial(spec, input)
+      t.equal(want.error, null, `${name} -> ${String(spec.to)}: serial ok`)
+      const got = await parallel(spec, input, 2, name === '3.0' ? 65536 : 2048, 5000)
+      t.equal(got.error, null, `${name} -> ${String(spec.to)}: no error`)
+      t.ok(got.out.equals(want.out), `${name} -> ${String(spec.to)}: same bytes (${want.out.length})`)
+      t.ok(got.stats.workerChunks > 0, `${name}: workers used`)
+    }
+  }
+})
+
 t.test('cuts inside records (strings, keys, blobs, UDFs that look like record starts) are caught and redone', async t => {
   const tokens = trickyRecords(400)
   for (const compact of [false, true]) {
