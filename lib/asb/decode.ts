@@ -15,8 +15,8 @@
 // and the unit is parsed again once that much has arrived. So memory holds at
 // most one unit plus one chunk, and feeding 1 byte at a time stays linear for
 // large values.
-import { Transform } from 'node:stream'
-import type { TransformCallback } from 'node:stream'
+import type { Transform } from 'node:stream'
+import { pushTransform } from '../push-transform.js'
 import { ParseError } from '../errors.js'
 import type { Position } from '../errors.js'
 import { Particle } from '../types.js'
@@ -1069,36 +1069,11 @@ export class AsbDecoder {
   }
 }
 
-/**
- * A Transform: .asb bytes in, objectMode Tokens out. Backpressure is the
- * Transform's own: a chunk is decoded only when the readable side asks for more.
- */
+/** A Transform: .asb bytes in, objectMode Tokens out (lib/push-transform.ts). */
 export function createAsbDecoder (opts: AsbDecoderOptions = {}): Transform {
   const decoder = new AsbDecoder(opts)
-  let self: Transform
-  const push = (t: Token): void => { self.push(t) }
-  self = new Transform({
-    readableObjectMode: true,
-    writableObjectMode: false,
-    readableHighWaterMark: 256,
-    transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-      try {
-        decoder.write(chunk, push)
-      } catch (err) {
-        cb(err as Error)
-        return
-      }
-      cb()
-    },
-    flush (cb: TransformCallback): void {
-      try {
-        decoder.end(push)
-      } catch (err) {
-        cb(err as Error)
-        return
-      }
-      cb()
-    }
-  })
-  return self
+  return pushTransform<Buffer, Token>({
+    write: (chunk, push) => { decoder.write(chunk, push) },
+    end: (push) => { decoder.end(push) }
+  }, { readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 256 })
 }

@@ -6,8 +6,8 @@
 // valid UTF-8 on its own. JSON.parse is the fast path; a line holding an
 // integral number beyond 2^53-1 is parsed again with the exact parser
 // (lib/ndjson/json.ts), so big integers in relaxed input stay exact.
-import { Transform } from 'node:stream'
-import type { TransformCallback } from 'node:stream'
+import type { Transform } from 'node:stream'
+import { pushTransform } from '../push-transform.js'
 import { isUtf8 } from 'node:buffer'
 import { ParseError } from '../errors.js'
 import type { Bin, Header, Key, Name, Record, SIndex, Token, Udf, IndexType, IndexPathType } from '../types.js'
@@ -206,7 +206,7 @@ const LF = 0x0a
 
 /**
  * The NDJSON decoder without the stream: feed chunks, get Tokens through a
- * callback (the NdjsonDecoder Transform and lib/convert use it).
+ * callback (createNdjsonDecoder and lib/convert use it).
  * `linesBefore` and `offset` say where the first byte sits, for a decoder
  * that starts mid-stream at a line start (lib/convert's workers).
  */
@@ -318,35 +318,11 @@ export class NdjsonLines {
 
 function noop (): void {}
 
-export class NdjsonDecoder extends Transform {
-  readonly #lines: NdjsonLines
-  readonly #push = (t: Token): void => { this.push(t) }
-
-  constructor (opts: NdjsonDecodeOptions = {}) {
-    super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 256 })
-    this.#lines = new NdjsonLines(opts)
-  }
-
-  override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      this.#lines.write(chunk, this.#push)
-      cb()
-    } catch (err) {
-      cb(err as Error)
-    }
-  }
-
-  override _flush (cb: TransformCallback): void {
-    try {
-      this.#lines.end(this.#push)
-      cb()
-    } catch (err) {
-      cb(err as Error)
-    }
-  }
-}
-
-/** NDJSON bytes -> Tokens (objectMode). */
+/** NDJSON bytes -> Tokens (objectMode; lib/push-transform.ts). */
 export function createNdjsonDecoder (opts: NdjsonDecodeOptions = {}): Transform {
-  return new NdjsonDecoder(opts)
+  const lines = new NdjsonLines(opts)
+  return pushTransform<Buffer, Token>({
+    write: (chunk, push) => { lines.write(chunk, push) },
+    end: (push) => { lines.end(push) }
+  }, { readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 256 })
 }

@@ -6,8 +6,8 @@
 // first record or index, `# first-file`), and drops later header lines that
 // agree with the first (same version and namespace); a disagreeing one is an
 // error, since one .asb holds one namespace header.
-import { Transform } from 'node:stream'
-import type { TransformCallback } from 'node:stream'
+import type { Transform } from 'node:stream'
+import { pushTransform } from '../push-transform.js'
 import { AsbError, ErrorCode } from '../errors.js'
 import type { Header, Token, Udf } from '../types.js'
 import { nameEquals, nameToString } from '../name.js'
@@ -79,33 +79,10 @@ export class HeaderGate {
   }
 }
 
-export class EnsureHeader extends Transform {
-  readonly #gate = new HeaderGate()
-  readonly #push = (t: Token): void => { this.push(t) }
-
-  constructor () {
-    super({ objectMode: true })
-  }
-
-  override _transform (t: Token, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      this.#gate.accept(t, this.#push)
-      cb()
-    } catch (err) {
-      cb(err as Error)
-    }
-  }
-
-  override _flush (cb: TransformCallback): void {
-    try {
-      this.#gate.end()
-      cb()
-    } catch (err) {
-      cb(err as Error)
-    }
-  }
-}
-
 export function ensureHeader (): Transform {
-  return new EnsureHeader()
+  const gate = new HeaderGate()
+  return pushTransform<Token, Token>({
+    write: (t, push) => { gate.accept(t, push) },
+    end: () => { gate.end() }
+  }, { objectMode: true })
 }
